@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Synthesize the CDK app with the pinned CDK CLI, as a newcomer would, with
+# no AWS credentials: installs the CLI from package-lock.json, builds the
+# three Lambda handlers locally (go build, no Docker) and runs cdk-nag.
+# A cdk-nag error or a failed handler build fails the synth.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1
+export CDK_DISABLE_CLI_TELEMETRY=true
+# No credentials: never look for them on the network either.
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN CDK_DEFAULT_ACCOUNT CDK_DEFAULT_REGION
+
+npm ci --no-audit --no-fund --loglevel=error
+rm -rf cdk.out
+start=$(date +%s)
+npx --no-install cdk synth --quiet --no-notices --ci
+echo "cdk synth: $(( $(date +%s) - start ))s"
+
+# The synth produced the central template, the three bundled arm64 handlers
+# and the cdk-nag report of both stacks.
+test -s cdk.out/SecretWarden.template.json
+test "$(find cdk.out -path '*/asset.*/bootstrap' | wc -l)" -eq 3
+compgen -G "cdk.out/AwsSolutions-*SecretWarden-NagReport.csv" >/dev/null
+compgen -G "cdk.out/member/AwsSolutions-*SecretWardenMember-NagReport.csv" >/dev/null
+echo "cdk synth ok: SecretWarden (+ member stack set template), 3 handlers bundled, cdk-nag clean"

@@ -1,0 +1,125 @@
+// Package permissions names the IAM actions Secret Warden uses in member
+// accounts and decides which write actions the configured enforce modes need.
+package permissions
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/secretwarden/warden/cdk/internal/config"
+)
+
+// Actions on secrets, in member accounts.
+const (
+	ListSecrets          = "secretsmanager:ListSecrets"
+	DescribeSecret       = "secretsmanager:DescribeSecret"
+	GetResourcePolicy    = "secretsmanager:GetResourcePolicy"
+	RotateSecret         = "secretsmanager:RotateSecret"
+	PutResourcePolicy    = "secretsmanager:PutResourcePolicy"
+	DeleteResourcePolicy = "secretsmanager:DeleteResourcePolicy"
+	GetSecretValue       = "secretsmanager:GetSecretValue"
+	BatchGetSecretValue  = "secretsmanager:BatchGetSecretValue"
+	KMSDescribeKey       = "kms:DescribeKey"
+	KMSListAliases       = "kms:ListAliases"
+)
+
+// SecretReadActions support resource-level permissions on secret ARNs.
+var SecretReadActions = []string{DescribeSecret, GetResourcePolicy}
+
+// ListActions have no resource-level permissions (Resource must be "*").
+var ListActions = []string{ListSecrets, KMSListAliases}
+
+// KeyReadActions apply to KMS key ARNs.
+var KeyReadActions = []string{KMSDescribeKey}
+
+// DeniedActions are denied explicitly: the service never reads a secret value.
+var DeniedActions = []string{GetSecretValue, BatchGetSecretValue}
+
+// RemediateActions let a policy in enforce mode remove offending statements.
+var RemediateActions = []string{PutResourcePolicy, DeleteResourcePolicy}
+
+// RotateActions let a policy in enforce mode start an emergency rotation.
+var RotateActions = []string{RotateSecret}
+
+// Effect is what a policy in enforce mode may do in a member account.
+type Effect struct {
+	// Remediate: remove resource-policy statements.
+	Remediate bool
+	// Rotate: start an emergency rotation.
+	Rotate bool
+}
+
+// Effects maps every known policy id to what it does in enforce mode: the
+// kinds of the actions its Rego `respond` rule can request (posture checks
+// request none; their findings are alerts). Keep in sync with policies/: a
+// test checks this table against the Rego sources.
+var Effects = map[string]Effect{
+	// posture checks (policies/posture)
+	"kms-customer-managed":  {},
+	"no-external-access":    {},
+	"no-wildcard-principal": {},
+	"replication-present":   {},
+	"required-tags":         {},
+	"rotated-recently":      {},
+	"rotation-enabled":      {},
+	"rotation-succeeding":   {},
+	"unused":                {},
+	// event (incident) rules (policies/events)
+	"access-denied-burst":             {},
+	"forced-deletion":                 {},
+	"guardduty-credential-compromise": {Rotate: true},
+	"key-switched-to-aws-managed":     {},
+	"read-outside-organization":       {Rotate: true},
+	"replication-removed":             {},
+	"resource-policy-exposed":         {Remediate: true, Rotate: true},
+	"rotation-cancelled":              {},
+	"rotation-failed":                 {},
+}
+
+// EnforceActions returns the member-account write actions needed by the
+// policies in enforce mode (sorted, without duplicates). An unknown policy
+// id is an error, so a typo in the modes map cannot silently do nothing.
+func EnforceActions(c config.Config) ([]string, error) {
+	set := map[string]bool{}
+	ids := make([]string, 0, len(c.Modes))
+	for id := range c.Modes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		e, ok := Effects[id]
+		if !ok {
+			return nil, fmt.Errorf("check modes: unknown policy id %q (known: %v)", id, KnownPolicies())
+		}
+		if c.Modes[id] != config.ModeEnforce {
+			continue
+		}
+		if e.Remediate {
+			for _, a := range RemediateActions {
+				set[a] = true
+			}
+		}
+		if e.Rotate {
+			for _, a := range RotateActions {
+				set[a] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// KnownPolicies lists the policy ids of Effects, sorted.
+func KnownPolicies() []string {
+	out := make([]string, 0, len(Effects))
+	for id := range Effects {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}

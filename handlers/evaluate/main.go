@@ -1,0 +1,4 @@
+// placeholder until the handler lands
+package main
+
+func main() {}

@@ -1,0 +1,130 @@
+// Package assess turns one secret into findings: it builds the policy input,
+// evaluates every posture check and applies exceptions. A secret whose data
+// is broken gets error findings; it never stops the others.
+package assess
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/secretwarden/warden/internal/config"
+	"github.com/secretwarden/warden/internal/finding"
+	"github.com/secretwarden/warden/internal/input"
+	"github.com/secretwarden/warden/internal/policy"
+	"github.com/secretwarden/warden/internal/snapshot"
+)
+
+// ExpiredExceptionID is the policy id of the finding an expired exception yields.
+const ExpiredExceptionID = "exception-expired"
+
+// Assessor evaluates secrets. It is safe for concurrent use.
+type Assessor struct {
+	Engine  *policy.Engine
+	Builder *input.Builder
+	Config  *config.Config
+}
+
+// Secret returns the findings of every posture check for one secret, plus
+// one exception-expired finding per expired exception that matches it.
+func (a *Assessor) Secret(ctx context.Context, e *snapshot.SecretEntry) []finding.Finding {
+	return a.SecretAt(ctx, e, a.Builder.Now())
+}
+
+// SecretAt is Secret evaluated at instant now (replay evaluates each event
+// at its own time).
+func (a *Assessor) SecretAt(ctx context.Context, e *snapshot.SecretEntry, now time.Time) []finding.Finding {
+	checks := a.Engine.Checks()
+	out := make([]finding.Finding, 0, len(checks)+1)
+	in, err := a.Builder.BuildAt(ctx, e, now)
+	var results []policy.Result
+	if err == nil {
+		results, err = a.Engine.Evaluate(ctx, in)
+	}
+	if err != nil {
+		for i := range checks {
+			f := base(&checks[i], e, now)
+			f.Status = finding.StatusError
+			f.Message = "not evaluated: " + err.Error()
+			out = append(out, f)
+		}
+		return out
+	}
+	acct := a.Builder.Account(e.AccountID)
+	for _, r := range results {
+		f := base(r.Check, e, now)
+		f.Status = r.Status
+		f.Message = r.Message()
+		if f.Status == finding.StatusFail {
+			a.exempt(&f, acct, e, now)
+		}
+		out = append(out, f)
+	}
+	for i := range a.Config.Exceptions {
+		ex := &a.Config.Exceptions[i]
+		if !ex.Expired(now) || !ex.Match.Matches(acct, e.AccountID, &e.Secret) {
+			continue
+		}
+		f := finding.Finding{
+			PolicyID:    ExpiredExceptionID,
+			Title:       "An exception has expired",
+			Severity:    "medium",
+			Status:      finding.StatusFail,
+			SecretARN:   e.Secret.ARN,
+			SecretName:  e.Secret.Name,
+			AccountID:   e.AccountID,
+			Region:      e.Region,
+			Message:     fmt.Sprintf("exception %s for %s expired on %s (%s); it no longer applies", ex.ID, ex.PolicyID, ex.Expires.Format("2006-01-02"), ex.Reason),
+			Controls:    []string{},
+			Remediation: "Fix the finding the exception covered, or renew the exception with a new expiry after review.",
+			Exception:   ex.ID,
+			FirstSeen:   now,
+			LastSeen:    now,
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// exempt turns a failing finding into an exempt one when a live exception
+// covers it, and notes an expired one.
+func (a *Assessor) exempt(f *finding.Finding, acct *snapshot.Account, e *snapshot.SecretEntry, now time.Time) {
+	for i := range a.Config.Exceptions {
+		ex := &a.Config.Exceptions[i]
+		if !ex.Applies(f.PolicyID, acct, e.AccountID, &e.Secret) {
+			continue
+		}
+		if ex.Expired(now) {
+			f.Message += fmt.Sprintf(" (exception %s expired on %s)", ex.ID, ex.Expires.Format("2006-01-02"))
+			continue
+		}
+		f.Status = finding.StatusExempt
+		f.Exception = ex.ID
+		f.Message = fmt.Sprintf("exempt by %s until %s: %s (finding: %s)", ex.ID, ex.Expires.Format("2006-01-02"), ex.Reason, f.Message)
+		return
+	}
+}
+
+func base(ch *policy.Check, e *snapshot.SecretEntry, now time.Time) finding.Finding {
+	arn := e.Secret.ARN
+	if arn == "" {
+		arn = fmt.Sprintf("unknown:%s:%s:%s", e.AccountID, e.Region, e.Secret.Name)
+	}
+	controls := ch.Controls
+	if controls == nil {
+		controls = []string{}
+	}
+	return finding.Finding{
+		PolicyID:    ch.ID,
+		Title:       ch.Title,
+		Severity:    ch.Severity,
+		SecretARN:   arn,
+		SecretName:  e.Secret.Name,
+		AccountID:   e.AccountID,
+		Region:      e.Region,
+		Controls:    controls,
+		Remediation: ch.Remediation,
+		FirstSeen:   now,
+		LastSeen:    now,
+	}
+}

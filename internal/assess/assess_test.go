@@ -1,0 +1,172 @@
+package assess_test
+
+import (
+	"context"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/secretwarden/warden/internal/assess"
+	"github.com/secretwarden/warden/internal/config"
+	"github.com/secretwarden/warden/internal/finding"
+	"github.com/secretwarden/warden/internal/input"
+	"github.com/secretwarden/warden/internal/inventory"
+	"github.com/secretwarden/warden/internal/policy"
+	"github.com/secretwarden/warden/internal/snapshot"
+	"github.com/secretwarden/warden/internal/synth"
+	"github.com/secretwarden/warden/policies"
+)
+
+func setup(t testing.TB, snap *snapshot.Snapshot, extra string) *assess.Assessor {
+	t.Helper()
+	b, err := fs.ReadFile(policies.FS, "data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := config.DecodeObject(b, "data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra != "" {
+		x, err := config.DecodeObject([]byte(extra), "extra.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc = config.Merge(doc, x)
+	}
+	cfg, err := config.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := policy.New(context.Background(), cfg.Doc, policy.Source{FS: policies.FS, Root: ".", Display: "policies"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := inventory.NewState(snap)
+	bld, err := input.NewBuilder(context.Background(), st, cfg.Params, snap.TakenAt.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &assess.Assessor{Engine: eng, Builder: bld, Config: cfg}
+}
+
+func byPolicy(fs []finding.Finding) map[string]finding.Finding {
+	m := map[string]finding.Finding{}
+	for _, f := range fs {
+		m[f.PolicyID] = f
+	}
+	return m
+}
+
+func oneSecret(mut func(*snapshot.SecretEntry)) *snapshot.Snapshot {
+	s := &snapshot.Snapshot{
+		TakenAt:      snapshot.NewTime(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)),
+		Organization: snapshot.Organization{ID: "o-1", MasterAccountID: "111111111111"},
+		Accounts:     []snapshot.Account{{ID: "111122223333", OuPath: "r-1/ou-prod"}},
+		Secrets: []snapshot.SecretEntry{{AccountID: "111122223333", Region: "us-east-1", Secret: snapshot.Secret{
+			ARN: "arn:aws:secretsmanager:us-east-1:111122223333:secret:legacy/app-AbCdEf", Name: "legacy/app",
+			CreatedDate: snapshot.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
+			Tags:        []snapshot.Tag{{Key: "owner", Value: "x"}},
+		}}},
+	}
+	if mut != nil {
+		mut(&s.Secrets[0])
+	}
+	return s
+}
+
+func TestLiveExceptionExemptsAndExpiredOneIsReported(t *testing.T) {
+	snap := oneSecret(nil)
+	a := setup(t, snap, `{"warden":{"exceptions":[
+	  {"id":"EXC-1","policy_id":"rotation-enabled","match":{"arn":"*:secret:legacy/*"},"reason":"vendor","expires":"2027-06-30T00:00:00Z"},
+	  {"id":"EXC-2","policy_id":"kms-customer-managed","match":{"account":"111122223333"},"reason":"old","expires":"2026-10-01T00:00:00Z"}]}}`)
+	got := a.Secret(context.Background(), &snap.Secrets[0])
+	fs := byPolicy(got)
+	if f := fs["rotation-enabled"]; f.Status != finding.StatusExempt || f.Exception != "EXC-1" || !strings.Contains(f.Message, "vendor") {
+		t.Errorf("live exception: %+v", f)
+	}
+	if f := fs["kms-customer-managed"]; f.Status != finding.StatusFail || !strings.Contains(f.Message, "EXC-2 expired") {
+		t.Errorf("expired exception must not exempt: %+v", f)
+	}
+	if f := fs[assess.ExpiredExceptionID]; f.Status != finding.StatusFail || f.Exception != "EXC-2" {
+		t.Errorf("expired exception not reported: %+v", f)
+	}
+	if len(got) != len(a.Engine.Checks())+1 {
+		t.Errorf("want one finding per check plus the expired exception, got %d", len(got))
+	}
+}
+
+func TestBrokenSecretGetsErrorFindingsOthersEvaluated(t *testing.T) {
+	snap := oneSecret(func(e *snapshot.SecretEntry) {
+		p := `{"Statement": [`
+		e.ResourcePolicy = &p
+	})
+	good := snap.Secrets[0]
+	good.ResourcePolicy = nil
+	good.Secret.ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:good-QwErTy"
+	noARN := snap.Secrets[0]
+	noARN.ResourcePolicy = nil
+	noARN.Secret.ARN = ""
+	snap.Secrets = append(snap.Secrets, good, noARN)
+	a := setup(t, snap, "")
+	for i, wantErr := range []bool{true, false, true} {
+		fs := a.Secret(context.Background(), &snap.Secrets[i])
+		for _, f := range fs {
+			if (f.Status == finding.StatusError) != wantErr {
+				t.Errorf("secret %d %s: status %s (%s)", i, f.PolicyID, f.Status, f.Message)
+			}
+			if wantErr && !strings.HasPrefix(f.Message, "not evaluated: ") {
+				t.Errorf("secret %d: message %q", i, f.Message)
+			}
+		}
+	}
+}
+
+func TestSecretFieldsReachFindings(t *testing.T) {
+	snap := oneSecret(nil)
+	a := setup(t, snap, "")
+	for _, f := range a.Secret(context.Background(), &snap.Secrets[0]) {
+		if f.SecretARN != snap.Secrets[0].Secret.ARN || f.AccountID != "111122223333" || f.Region != "us-east-1" ||
+			f.Title == "" || f.Severity == "" || f.Controls == nil || !f.LastSeen.Equal(snap.TakenAt.Time) {
+			t.Errorf("incomplete finding %+v", f)
+		}
+	}
+}
+
+// BenchmarkSecret measures building the input and evaluating every check for
+// one secret (target: ≤ 50 µs on one core; run with -cpu 1).
+func BenchmarkSecret(b *testing.B) {
+	snap := synth.Generate(2000, 1)
+	a := setup(b, snap, "")
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a.Secret(ctx, &snap.Secrets[i%len(snap.Secrets)])
+	}
+}
+
+// BenchmarkEvaluateOnly isolates OPA evaluation from input building.
+func BenchmarkEvaluateOnly(b *testing.B) {
+	snap := synth.Generate(500, 1)
+	a := setup(b, snap, "")
+	ctx := context.Background()
+	inputs := make([]ast.Value, 0, len(snap.Secrets))
+	for i := range snap.Secrets {
+		v, err := a.Builder.Build(ctx, &snap.Secrets[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		inputs = append(inputs, v)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := a.Engine.Evaluate(ctx, inputs[i%len(inputs)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

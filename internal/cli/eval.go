@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/spf13/cobra"
+)
+
+type evalOpts struct {
+	policyFlags
+	input string
+}
+
+func newEval(stdio IO) *cobra.Command {
+	o := &evalOpts{}
+	cmd := &cobra.Command{
+		Use:   "eval --input FILE",
+		Short: "Evaluate one policy-input document (like opa eval)",
+		Long: `Evaluate every posture check, and every event rule when the document has an
+"event", against one policy-input document (schema v1, see
+policies/input.schema.json) and print the results as JSON. "-" reads stdin.`,
+		Example: `  warden eval --input policies/testdata/public_policy.json`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context(), stdio)
+		},
+	}
+	cmd.Flags().StringVarP(&o.input, "input", "i", "", "policy input JSON file, or - for stdin (required)")
+	o.register(cmd)
+	return cmd
+}
+
+type evalResult struct {
+	PolicyID string   `json:"policy_id"`
+	Severity string   `json:"severity"`
+	Status   string   `json:"status"`
+	Messages []string `json:"messages"`
+}
+
+func (o *evalOpts) run(ctx context.Context, stdio IO) error {
+	if o.input == "" {
+		return badInput(fmt.Errorf("--input is required"))
+	}
+	var r io.Reader = stdio.In
+	name := "stdin"
+	if o.input != "-" {
+		f, err := os.Open(o.input)
+		if err != nil {
+			return badInput(fmt.Errorf("open input: %w", err))
+		}
+		defer f.Close()
+		r, name = f, o.input
+	}
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return badInput(fmt.Errorf("read input %s: %w", name, err))
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return badInput(fmt.Errorf("%s: malformed JSON: %w", name, err))
+	}
+	if err := validateInput(doc); err != nil {
+		return badInput(fmt.Errorf("%s: %w", name, err))
+	}
+	l, err := o.load(ctx)
+	if err != nil {
+		return badInput(err)
+	}
+	val, err := ast.InterfaceToValue(doc)
+	if err != nil {
+		return badInput(fmt.Errorf("%s: %w", name, err))
+	}
+	out := struct {
+		Results []evalResult `json:"results"`
+		Actions []any        `json:"actions"`
+	}{Results: []evalResult{}, Actions: []any{}}
+	results, err := l.engine.Evaluate(ctx, val)
+	if err != nil {
+		return err
+	}
+	for _, res := range results {
+		out.Results = append(out.Results, evalResult{PolicyID: res.Check.ID, Severity: res.Check.Severity, Status: string(res.Status), Messages: res.Messages})
+	}
+	if _, ok := doc["event"]; ok {
+		resp, err := l.engine.Respond(ctx, val)
+		if err != nil {
+			return err
+		}
+		for _, a := range resp {
+			out.Actions = append(out.Actions, map[string]any{"rule": a.Rule.ID, "kind": a.Kind, "reason": a.Reason, "severity": a.Severity, "statements": a.Statements, "targets": a.Targets})
+		}
+	}
+	enc := json.NewEncoder(stdio.Out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	return nil
+}
+
+// validateInput checks the document against policies/input.schema.json.
+func validateInput(doc map[string]any) error {
+	v, err := inputSchema()
+	if err != nil {
+		return err
+	}
+	if err := v.Validate(doc); err != nil {
+		return fmt.Errorf("does not match policy input schema v1: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	return nil
+}

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secretwarden/warden/internal/assess"
+	"github.com/secretwarden/warden/internal/finding"
+	"github.com/secretwarden/warden/internal/input"
+	"github.com/secretwarden/warden/internal/inventory"
+	"github.com/secretwarden/warden/internal/output"
+	"github.com/secretwarden/warden/internal/scan"
+	"github.com/secretwarden/warden/internal/snapshot"
+)
+
+type scanOpts struct {
+	policyFlags
+	snapshot string
+	output   string
+	failOn   string
+	now      string
+}
+
+func newScan(stdio IO) *cobra.Command {
+	o := &scanOpts{}
+	cmd := &cobra.Command{
+		Use:   "scan --snapshot PATH",
+		Short: "Evaluate every secret of an organization snapshot against the policies",
+		Long: `Evaluate every secret in a snapshot (a warden.snapshot/v1 JSON file, or a
+directory of them that are merged) against every posture check, and print the
+findings.
+
+Exit codes: 0 when nothing fails at or above --fail-on, 1 when something does,
+2 on bad input (the other secrets are still evaluated and printed).`,
+		Example: `  warden scan --snapshot testdata/org
+  warden scan --snapshot testdata/org --data testdata/org/data.json --output json
+  warden scan --snapshot org.json --fail-on high --policies ./our-checks`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context(), stdio)
+		},
+	}
+	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "snapshot file or directory (required)")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table|json|jsonl|csv")
+	cmd.Flags().StringVar(&o.failOn, "fail-on", "", "exit 1 when a fail or error finding is at or above this severity: critical|high|medium|low|info")
+	cmd.Flags().StringVar(&o.now, "now", "", "evaluate as of this RFC 3339 time (default: the snapshot's taken_at)")
+	o.register(cmd)
+	return cmd
+}
+
+func validSeverity(s string) error {
+	if s != "" && finding.SeverityRank(s) < 0 {
+		return badInput(fmt.Errorf("--fail-on: unknown severity %q (want critical|high|medium|low|info)", s))
+	}
+	return nil
+}
+
+func (o *scanOpts) run(ctx context.Context, stdio IO) error {
+	format, err := output.ParseFormat(o.output, output.Table, output.JSON, output.JSONL, output.CSV)
+	if err != nil {
+		return badInput(fmt.Errorf("--output: %w", err))
+	}
+	if err := validSeverity(o.failOn); err != nil {
+		return err
+	}
+	if o.snapshot == "" {
+		return badInput(fmt.Errorf("--snapshot is required (live scanning arrives with the AWS inventory)"))
+	}
+	snap, err := snapshot.Load(o.snapshot)
+	if err != nil {
+		return badInput(err)
+	}
+	l, err := o.load(ctx)
+	if err != nil {
+		return badInput(err)
+	}
+	now, err := evalTime(o.now, snap)
+	if err != nil {
+		return err
+	}
+	return runScan(ctx, stdio, l, snap, now, format, o.failOn)
+}
+
+// evalTime picks the evaluation instant: --now, else taken_at, else now.
+func evalTime(flag string, snap *snapshot.Snapshot) (time.Time, error) {
+	if flag != "" {
+		t, err := snapshot.ParseTime(flag)
+		if err != nil {
+			return time.Time{}, badInput(fmt.Errorf("--now: %w", err))
+		}
+		return t, nil
+	}
+	if !snap.TakenAt.IsZero() {
+		return snap.TakenAt.Time, nil
+	}
+	return time.Now().UTC(), nil
+}
+
+// problems reports snapshot entries that cannot be evaluated, one line each.
+func problems(w io.Writer, snap *snapshot.Snapshot) int {
+	n := 0
+	for i := range snap.Secrets {
+		e := &snap.Secrets[i]
+		var msg string
+		switch {
+		case e.Secret.ARN == "":
+			msg = "Secret.ARN: missing"
+		case e.AccountID == "":
+			msg = "AccountId: missing"
+		case e.Region == "":
+			msg = "Region: missing"
+		}
+		if msg != "" {
+			n++
+			fmt.Fprintf(w, "warden: %s: %s (secret %q gets error findings)\n", e.Source, msg, e.Secret.Name)
+		}
+	}
+	return n
+}
+
+func runScan(ctx context.Context, stdio IO, l *loaded, snap *snapshot.Snapshot, now time.Time, format output.Format, failOn string) error {
+	bad := problems(stdio.Err, snap)
+	st := inventory.NewState(snap)
+	b, err := input.NewBuilder(ctx, st, l.config.Params, now)
+	if err != nil {
+		return badInput(err)
+	}
+	a := &assess.Assessor{Engine: l.engine, Builder: b, Config: l.config}
+	w, err := output.NewFindingWriter(format, stdio.Out)
+	if err != nil {
+		return badInput(err)
+	}
+	sum, err := scan.Run(ctx, st, a, scan.Options{}, w.Write)
+	if err != nil {
+		return err
+	}
+	if err := w.Close(sum); err != nil {
+		return err
+	}
+	switch {
+	case bad > 0:
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d secret(s) in the snapshot are malformed (see above)", bad)}
+	case failOn != "" && sum.FailingAtLeast(failOn) > 0:
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d finding(s) fail at or above %s", sum.FailingAtLeast(failOn), failOn)}
+	}
+	return nil
+}

@@ -1,0 +1,267 @@
+// Package input builds the versioned policy input document (schema v1) that
+// the Rego policies evaluate, directly as OPA AST values so that a scan of a
+// large organization does not round-trip through JSON.
+package input
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/secretwarden/warden/internal/config"
+	"github.com/secretwarden/warden/internal/event"
+	"github.com/secretwarden/warden/internal/inventory"
+	"github.com/secretwarden/warden/internal/snapshot"
+)
+
+// SchemaVersion is the policy input version.
+const SchemaVersion = "v1"
+
+// History is what event-driven evaluation knows beyond the event itself.
+type History struct {
+	// AccessDeniedCount counts recent failed reads by the same principal.
+	AccessDeniedCount int `json:"access_denied_count"`
+	// PrincipalReads lists the secrets the principal read recently.
+	PrincipalReads []string `json:"principal_reads"`
+}
+
+// Builder builds policy inputs for one organization at one instant. It is
+// safe for concurrent use.
+type Builder struct {
+	inv        inventory.Inventory
+	params     *config.Params
+	now        time.Time
+	nowTerm    *ast.Term
+	orgTerm    *ast.Term
+	orgIDs     map[string]bool
+	accounts   map[string]*snapshot.Account
+	acctTerms  map[string]*ast.Term
+	mu         sync.Mutex
+	paramTerms map[unsafe.Pointer]*ast.Term
+}
+
+// NewBuilder reads the organization from inv and prepares the shared parts.
+func NewBuilder(ctx context.Context, inv inventory.Inventory, params *config.Params, now time.Time) (*Builder, error) {
+	org, accounts, err := inv.Organization(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read organization: %w", err)
+	}
+	b := &Builder{
+		inv:        inv,
+		params:     params,
+		now:        now.UTC(),
+		nowTerm:    ast.StringTerm(now.UTC().Format(time.RFC3339)),
+		orgIDs:     make(map[string]bool, len(accounts)+1),
+		accounts:   make(map[string]*snapshot.Account, len(accounts)),
+		acctTerms:  make(map[string]*ast.Term, len(accounts)),
+		paramTerms: map[unsafe.Pointer]*ast.Term{},
+	}
+	ids := make([]string, 0, len(accounts)+1)
+	add := func(id string) {
+		if id != "" && !b.orgIDs[id] {
+			b.orgIDs[id] = true
+			ids = append(ids, id)
+		}
+	}
+	add(org.MasterAccountID)
+	for i := range accounts {
+		a := &accounts[i]
+		add(a.ID)
+		b.accounts[a.ID] = a
+		b.acctTerms[a.ID] = accountTerm(a, a.ID)
+	}
+	sort.Strings(ids)
+	var o obj
+	o.set("id", ast.StringTerm(org.ID))
+	o.set("management_account_id", ast.StringTerm(org.MasterAccountID))
+	o.set("account_ids", stringsTerm(ids))
+	b.orgTerm = o.term()
+	return b, nil
+}
+
+// Now is the evaluation instant.
+func (b *Builder) Now() time.Time { return b.now }
+
+// InOrganization reports whether an account id belongs to the organization.
+func (b *Builder) InOrganization(accountID string) bool { return b.orgIDs[accountID] }
+
+// ActorInOrganization reports whether an event's actor acts from inside the
+// organization: its account is a member, or it is an AWS service acting on
+// the organization's behalf.
+func (b *Builder) ActorInOrganization(a event.Actor) bool {
+	return a.Type == "AWSService" || a.InvokedBy != "" || b.InOrganization(a.AccountID)
+}
+
+// Account returns the account, or nil when it is not in the organization.
+func (b *Builder) Account(id string) *snapshot.Account { return b.accounts[id] }
+
+// Params returns the resolved parameters of a secret.
+func (b *Builder) Params(e *snapshot.SecretEntry) map[string]any {
+	return b.params.Resolve(b.accounts[e.AccountID], e.AccountID, &e.Secret)
+}
+
+// ErrBrokenSecret marks input that cannot be built from a secret's data.
+var ErrBrokenSecret = errors.New("broken secret data")
+
+// Build returns the posture input for one secret. A secret whose data is
+// broken (no ARN, a resource policy that is not JSON) returns an error
+// wrapping ErrBrokenSecret.
+func (b *Builder) Build(ctx context.Context, e *snapshot.SecretEntry) (ast.Value, error) {
+	return b.BuildAt(ctx, e, time.Time{})
+}
+
+// BuildAt is Build with "now" set to at (the zero time means the builder's
+// instant), as replay evaluates each event at its own time.
+func (b *Builder) BuildAt(ctx context.Context, e *snapshot.SecretEntry, at time.Time) (ast.Value, error) {
+	o, err := b.base(ctx, e, at)
+	if err != nil {
+		return nil, err
+	}
+	return o.term().Value, nil
+}
+
+// BuildEvent returns the input for deciding an event. e may be nil when the
+// event's secret is unknown; the event's actor is marked in or out of the
+// organization.
+func (b *Builder) BuildEvent(ctx context.Context, e *snapshot.SecretEntry, ev *event.Event, h History) (ast.Value, error) {
+	var o *obj
+	if e != nil {
+		var err error
+		if o, err = b.base(ctx, e, ev.Time); err != nil {
+			return nil, err
+		}
+	} else {
+		o = &obj{}
+		o.set("schema_version", ast.StringTerm(SchemaVersion))
+		o.set("now", ast.StringTerm(ev.Time.UTC().Format(time.RFC3339)))
+		o.set("region", ast.StringTerm(ev.Region))
+		o.set("secret", ast.NullTerm())
+		o.set("resource_policy", ast.NullTerm())
+		o.set("kms_key", ast.NullTerm())
+		o.set("account", b.accountOf(ev.AccountID))
+		o.set("organization", b.orgTerm)
+		o.set("params", b.paramsTerm(b.params.Defaults()))
+	}
+	evTerm, err := b.EventTerm(ev)
+	if err != nil {
+		return nil, err
+	}
+	o.set("event", evTerm)
+	hv, err := toTerm(h)
+	if err != nil {
+		return nil, fmt.Errorf("encode history: %w", err)
+	}
+	o.set("history", hv)
+	return o.term().Value, nil
+}
+
+// EventTerm renders a normalized event, with the actor's organization
+// membership set.
+func (b *Builder) EventTerm(ev *event.Event) (*ast.Term, error) {
+	c := *ev
+	in := b.ActorInOrganization(c.Actor)
+	c.Actor.InOrganization = &in
+	t, err := toTerm(&c)
+	if err != nil {
+		return nil, fmt.Errorf("encode event %s: %w", ev.ID, err)
+	}
+	return t, nil
+}
+
+func toTerm(v any) (*ast.Term, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("marshal: %w", err)
+	}
+	val, err := ast.ValueFromReader(bytesReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
+	return ast.NewTerm(val), nil
+}
+
+func (b *Builder) accountOf(id string) *ast.Term {
+	if t, ok := b.acctTerms[id]; ok {
+		return t
+	}
+	return accountTerm(nil, id)
+}
+
+func (b *Builder) paramsTerm(p map[string]any) *ast.Term {
+	// Params.Resolve shares one map per combination of overrides, so the
+	// map's identity keys the cache.
+	id := reflect.ValueOf(p).UnsafePointer()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t, ok := b.paramTerms[id]; ok {
+		return t
+	}
+	v, err := ast.InterfaceToValue(p)
+	if err != nil {
+		v = ast.NewObject()
+	}
+	t := ast.NewTerm(v)
+	b.paramTerms[id] = t
+	return t
+}
+
+func (b *Builder) base(ctx context.Context, e *snapshot.SecretEntry, at time.Time) (*obj, error) {
+	s := &e.Secret
+	if s.ARN == "" {
+		return nil, fmt.Errorf("%w: secret %q in %s/%s has no ARN", ErrBrokenSecret, s.Name, e.AccountID, e.Region)
+	}
+	if e.Error != "" {
+		return nil, fmt.Errorf("%w: %s", ErrBrokenSecret, e.Error)
+	}
+	o := &obj{kv: make([][2]*ast.Term, 0, 12)}
+	o.set("schema_version", ast.StringTerm(SchemaVersion))
+	if at.IsZero() {
+		o.set("now", b.nowTerm)
+	} else {
+		o.set("now", ast.StringTerm(at.UTC().Format(time.RFC3339)))
+	}
+	o.set("region", ast.StringTerm(e.Region))
+	o.set("secret", secretTerm(s))
+	pol := ast.NullTerm()
+	if e.ResourcePolicy != nil && *e.ResourcePolicy != "" {
+		v, err := ast.ValueFromReader(bytesReader([]byte(*e.ResourcePolicy)))
+		if err != nil {
+			return nil, fmt.Errorf("%w: resource policy is not valid JSON: %v", ErrBrokenSecret, err)
+		}
+		if _, ok := v.(ast.Object); !ok {
+			return nil, fmt.Errorf("%w: resource policy is not a JSON object", ErrBrokenSecret)
+		}
+		pol = ast.NewTerm(v)
+	}
+	o.set("resource_policy", pol)
+	o.set("kms_key", b.keyTerm(ctx, e.AccountID, e.Region, s.KmsKeyID))
+	if len(s.ReplicationStatus) > 0 {
+		var ro obj
+		for _, r := range s.ReplicationStatus {
+			ro.set(r.Region, b.keyTerm(ctx, e.AccountID, r.Region, r.KmsKeyID))
+		}
+		o.set("replica_kms_keys", ro.term())
+	}
+	o.set("account", b.accountOf(e.AccountID))
+	o.set("organization", b.orgTerm)
+	o.set("params", b.paramsTerm(b.Params(e)))
+	return o, nil
+}
+
+// keyTerm resolves a key reference; unknown keys are null (the policies
+// report them rather than pass).
+func (b *Builder) keyTerm(ctx context.Context, account, region, ref string) *ast.Term {
+	k, err := b.inv.Key(ctx, account, region, ref)
+	if err != nil || k == nil {
+		return ast.NullTerm()
+	}
+	return keyTerm(k.Key, k.AliasNames, k.AWSManaged)
+}

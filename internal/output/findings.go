@@ -1,0 +1,187 @@
+package output
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/secretwarden/warden/internal/finding"
+)
+
+// FindingWriter streams findings and closes with the summary.
+type FindingWriter interface {
+	// Write renders a batch of findings.
+	Write(batch []finding.Finding) error
+	// Close renders the summary and flushes.
+	Close(sum *finding.Summary) error
+}
+
+// NewFindingWriter returns a writer for format f.
+func NewFindingWriter(f Format, w io.Writer) (FindingWriter, error) {
+	switch f {
+	case JSON:
+		return &jsonFindings{w: w}, nil
+	case JSONL:
+		return &jsonlFindings{enc: json.NewEncoder(w)}, nil
+	case CSV:
+		return newCSVFindings(w), nil
+	case Table:
+		return &tableFindings{w: w}, nil
+	}
+	return nil, fmt.Errorf("render findings: unsupported format %q", f)
+}
+
+type jsonFindings struct {
+	w     io.Writer
+	count int
+}
+
+func (j *jsonFindings) Write(batch []finding.Finding) error {
+	for i := range batch {
+		b, err := json.Marshal(&batch[i])
+		if err != nil {
+			return fmt.Errorf("encode finding: %w", err)
+		}
+		sep := ",\n  "
+		if j.count == 0 {
+			sep = "{\"findings\": [\n  "
+		}
+		j.count++
+		if _, err := io.WriteString(j.w, sep); err != nil {
+			return fmt.Errorf("write finding: %w", err)
+		}
+		if _, err := j.w.Write(b); err != nil {
+			return fmt.Errorf("write finding: %w", err)
+		}
+	}
+	return nil
+}
+
+func (j *jsonFindings) Close(sum *finding.Summary) error {
+	head := "\n],\n"
+	if j.count == 0 {
+		head = "{\"findings\": [],\n"
+	}
+	b, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	_, err = fmt.Fprintf(j.w, "%s\"summary\": %s}\n", head, b)
+	if err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+type jsonlFindings struct{ enc *json.Encoder }
+
+func (j *jsonlFindings) Write(batch []finding.Finding) error {
+	for i := range batch {
+		if err := j.enc.Encode(&batch[i]); err != nil {
+			return fmt.Errorf("write finding: %w", err)
+		}
+	}
+	return nil
+}
+
+func (j *jsonlFindings) Close(*finding.Summary) error { return nil }
+
+type csvFindings struct {
+	w      *csv.Writer
+	header bool
+}
+
+func newCSVFindings(w io.Writer) *csvFindings { return &csvFindings{w: csv.NewWriter(w)} }
+
+// CSVHeader is the column list of the CSV rendering.
+var CSVHeader = []string{"policy_id", "title", "severity", "status", "secret_arn", "account_id", "region", "message", "controls", "remediation", "exception", "first_seen", "last_seen"}
+
+func (c *csvFindings) Write(batch []finding.Finding) error {
+	if !c.header {
+		c.header = true
+		if err := c.w.Write(CSVHeader); err != nil {
+			return fmt.Errorf("write csv header: %w", err)
+		}
+	}
+	for i := range batch {
+		f := &batch[i]
+		row := []string{f.PolicyID, f.Title, f.Severity, string(f.Status), f.SecretARN, f.AccountID, f.Region,
+			f.Message, strings.Join(f.Controls, ";"), f.Remediation, f.Exception,
+			f.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), f.LastSeen.UTC().Format("2006-01-02T15:04:05Z")}
+		if err := c.w.Write(row); err != nil {
+			return fmt.Errorf("write csv row: %w", err)
+		}
+	}
+	return nil
+}
+
+func (c *csvFindings) Close(*finding.Summary) error {
+	if !c.header {
+		if err := c.w.Write(CSVHeader); err != nil {
+			return fmt.Errorf("write csv header: %w", err)
+		}
+	}
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		return fmt.Errorf("flush csv: %w", err)
+	}
+	return nil
+}
+
+// tableFindings lists the findings that need attention (fail, error,
+// exempt) and a per-policy summary; passes are counted, not listed.
+type tableFindings struct {
+	w    io.Writer
+	rows []finding.Finding
+}
+
+func (t *tableFindings) Write(batch []finding.Finding) error {
+	for _, f := range batch {
+		if f.Status == finding.StatusFail || f.Status == finding.StatusError || f.Status == finding.StatusExempt {
+			t.rows = append(t.rows, f)
+		}
+	}
+	return nil
+}
+
+func (t *tableFindings) Close(sum *finding.Summary) error {
+	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
+	if len(t.rows) > 0 {
+		fmt.Fprintln(tw, "SEVERITY\tSTATUS\tPOLICY\tACCOUNT\tREGION\tSECRET\tMESSAGE")
+		for _, f := range t.rows {
+			name := f.SecretName
+			if name == "" {
+				name = f.SecretARN
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(f.Severity), f.Status, f.PolicyID, f.AccountID, f.Region, name, Truncate(f.Message, 110))
+		}
+		fmt.Fprintln(tw)
+	}
+	fmt.Fprintln(tw, "POLICY\tFAIL\tERROR\tEXEMPT\tPASS\tN/A")
+	for _, p := range sum.Policies() {
+		m := sum.ByPolicy[p]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", p, m[finding.StatusFail], m[finding.StatusError], m[finding.StatusExempt], m[finding.StatusPass], m[finding.StatusNotApplicable])
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	_, err := fmt.Fprintf(t.w, "\n%d secrets, %d findings: %d fail, %d error, %d exempt, %d pass, %d not applicable\n",
+		sum.Secrets, sum.Findings, sum.ByStatus[finding.StatusFail], sum.ByStatus[finding.StatusError],
+		sum.ByStatus[finding.StatusExempt], sum.ByStatus[finding.StatusPass], sum.ByStatus[finding.StatusNotApplicable])
+	if err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+// Truncate shortens s to n runes with an ellipsis.
+func Truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,32 @@
+// Package output renders findings, decisions and policy lists as table,
+// JSON, JSON Lines, CSV or Markdown.
+package output
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Format is an output format name.
+type Format string
+
+// Output formats.
+const (
+	Table    Format = "table"
+	JSON     Format = "json"
+	JSONL    Format = "jsonl"
+	CSV      Format = "csv"
+	Markdown Format = "markdown"
+)
+
+// ParseFormat validates a format name against the allowed ones.
+func ParseFormat(s string, allowed ...Format) (Format, error) {
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		if string(a) == s {
+			return a, nil
+		}
+		names[i] = string(a)
+	}
+	return "", fmt.Errorf("unknown output format %q (want %s)", s, strings.Join(names, "|"))
+}

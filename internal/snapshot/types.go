@@ -1,0 +1,126 @@
+// Package snapshot holds the offline picture of an organization's Secrets
+// Manager estate (format warden.snapshot/v1) and loads it from files.
+package snapshot
+
+// SchemaVersion is the only snapshot format this version reads.
+const SchemaVersion = "warden.snapshot/v1"
+
+// Snapshot is an organization's state: field names are the AWS APIs'.
+type Snapshot struct {
+	SchemaVersion string        `json:"schema_version"`
+	TakenAt       Time          `json:"taken_at"`
+	Organization  Organization  `json:"organization"`
+	Accounts      []Account     `json:"accounts"`
+	Keys          []Key         `json:"keys"`
+	Aliases       []Alias       `json:"aliases,omitempty"`
+	Secrets       []SecretEntry `json:"secrets"`
+}
+
+// Organization is the part of DescribeOrganization the policies use.
+type Organization struct {
+	ID              string `json:"Id"`
+	Arn             string `json:"Arn,omitempty"`
+	MasterAccountID string `json:"MasterAccountId,omitempty"`
+}
+
+// Account is an Organizations account with its OU path and tags.
+type Account struct {
+	ID     string `json:"Id"`
+	Arn    string `json:"Arn,omitempty"`
+	Name   string `json:"Name,omitempty"`
+	Email  string `json:"Email,omitempty"`
+	Status string `json:"Status,omitempty"`
+	OuPath string `json:"OuPath,omitempty"`
+	Tags   []Tag  `json:"Tags,omitempty"`
+}
+
+// Tag is a key/value tag as the AWS APIs spell it.
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// Key is KMS KeyMetadata (DescribeKey).
+type Key struct {
+	Arn                string `json:"Arn"`
+	KeyID              string `json:"KeyId"`
+	AWSAccountID       string `json:"AWSAccountId,omitempty"`
+	KeyManager         string `json:"KeyManager,omitempty"`
+	KeyState           string `json:"KeyState,omitempty"`
+	Enabled            *bool  `json:"Enabled,omitempty"`
+	KeyRotationEnabled *bool  `json:"KeyRotationEnabled,omitempty"`
+	Description        string `json:"Description,omitempty"`
+	KeySpec            string `json:"KeySpec,omitempty"`
+	MultiRegion        *bool  `json:"MultiRegion,omitempty"`
+	CreationDate       Time   `json:"CreationDate,omitzero"`
+}
+
+// Alias is a KMS ListAliases entry, optionally scoped to an account and region.
+type Alias struct {
+	AliasName   string `json:"AliasName"`
+	AliasArn    string `json:"AliasArn,omitempty"`
+	TargetKeyID string `json:"TargetKeyId,omitempty"`
+	AccountID   string `json:"AccountId,omitempty"`
+	Region      string `json:"Region,omitempty"`
+}
+
+// SecretEntry is one secret in one account and region.
+type SecretEntry struct {
+	AccountID string `json:"AccountId"`
+	Region    string `json:"Region"`
+	Secret    Secret `json:"Secret"`
+	// ResourcePolicy is the GetResourcePolicy ResourcePolicy string; nil when none.
+	ResourcePolicy *string `json:"ResourcePolicy"`
+	// Error records why the secret could not be read (live inventory only).
+	Error string `json:"Error,omitempty"`
+	// Source names where the entry was read, e.g. "org/a.json#secrets[3]".
+	Source string `json:"-"`
+}
+
+// Secret is a DescribeSecret response.
+type Secret struct {
+	ARN                string              `json:"ARN"`
+	Name               string              `json:"Name"`
+	Description        string              `json:"Description,omitempty"`
+	KmsKeyID           string              `json:"KmsKeyId,omitempty"`
+	RotationEnabled    bool                `json:"RotationEnabled"`
+	RotationLambdaARN  string              `json:"RotationLambdaARN,omitempty"`
+	RotationRules      *RotationRules      `json:"RotationRules,omitempty"`
+	LastRotatedDate    Time                `json:"LastRotatedDate,omitzero"`
+	LastChangedDate    Time                `json:"LastChangedDate,omitzero"`
+	LastAccessedDate   Time                `json:"LastAccessedDate,omitzero"`
+	DeletedDate        Time                `json:"DeletedDate,omitzero"`
+	NextRotationDate   Time                `json:"NextRotationDate,omitzero"`
+	CreatedDate        Time                `json:"CreatedDate,omitzero"`
+	Tags               []Tag               `json:"Tags,omitempty"`
+	VersionIdsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
+	OwningService      string              `json:"OwningService,omitempty"`
+	PrimaryRegion      string              `json:"PrimaryRegion,omitempty"`
+	ReplicationStatus  []ReplicationStatus `json:"ReplicationStatus,omitempty"`
+}
+
+// RotationRules is DescribeSecret's RotationRules.
+type RotationRules struct {
+	AutomaticallyAfterDays *int64 `json:"AutomaticallyAfterDays,omitempty"`
+	Duration               string `json:"Duration,omitempty"`
+	ScheduleExpression     string `json:"ScheduleExpression,omitempty"`
+}
+
+// ReplicationStatus is one replica of a secret.
+type ReplicationStatus struct {
+	Region           string `json:"Region"`
+	KmsKeyID         string `json:"KmsKeyId,omitempty"`
+	Status           string `json:"Status,omitempty"`
+	StatusMessage    string `json:"StatusMessage,omitempty"`
+	LastAccessedDate Time   `json:"LastAccessedDate,omitzero"`
+}
+
+// Tag returns the value of the tag with key k, and whether it is present.
+func (s *Secret) Tag(k string) (string, bool) {
+	for _, t := range s.Tags {
+		if t.Key == k {
+			return t.Value, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/secretwarden/warden/internal/finding"
+)
+
+// FindingPK is the partition key of a secret's findings.
+func FindingPK(secretARN string) string { return "SECRET#" + secretARN }
+
+// FindingSK is the sort key of one policy's finding.
+func FindingSK(policyID string) string { return "POLICY#" + policyID }
+
+// findingItem is the stored rendering of a finding.
+type findingItem struct {
+	PolicyID     string   `dynamodbav:"policy_id"`
+	Title        string   `dynamodbav:"title"`
+	Severity     string   `dynamodbav:"severity"`
+	Status       string   `dynamodbav:"status"`
+	SecretARN    string   `dynamodbav:"secret_arn"`
+	SecretName   string   `dynamodbav:"secret_name"`
+	AccountID    string   `dynamodbav:"account_id"`
+	Region       string   `dynamodbav:"region"`
+	Message      string   `dynamodbav:"message"`
+	Controls     []string `dynamodbav:"controls"`
+	Remediation  string   `dynamodbav:"remediation"`
+	Exception    string   `dynamodbav:"exception"`
+	FirstSeen    string   `dynamodbav:"first_seen"`
+	LastSeen     string   `dynamodbav:"last_seen"`
+	PriorPolicy  string   `dynamodbav:"prior_policy,omitempty"`
+	RemediatedAt string   `dynamodbav:"remediated_at,omitempty"`
+}
+
+func (it *findingItem) finding() finding.Finding {
+	controls := it.Controls
+	if controls == nil {
+		controls = []string{}
+	}
+	return finding.Finding{
+		PolicyID: it.PolicyID, Title: it.Title, Severity: it.Severity, Status: finding.Status(it.Status),
+		SecretARN: it.SecretARN, SecretName: it.SecretName, AccountID: it.AccountID, Region: it.Region,
+		Message: it.Message, Controls: controls, Remediation: it.Remediation, Exception: it.Exception,
+		FirstSeen: parseTS(it.FirstSeen), LastSeen: parseTS(it.LastSeen),
+	}
+}
+
+// Change classifies what recording a finding did to the stored state.
+type Change string
+
+// Changes a Record can report.
+const (
+	// ChangeNew: no finding was stored for the (secret, policy) pair.
+	ChangeNew Change = "new"
+	// ChangeUnchanged: the stored status was already this one.
+	ChangeUnchanged Change = "unchanged"
+	// ChangeChanged: the stored status was another one.
+	ChangeChanged Change = "changed"
+	// ChangeStale: a newer observation is stored; this one was not written.
+	ChangeStale Change = "stale"
+)
+
+// Transition is what Record did: the status before and after.
+type Transition struct {
+	Change Change
+	// From is the stored status before (empty for new and stale).
+	From finding.Status
+	// To is the recorded status.
+	To finding.Status
+	// FirstSeen is when the pair was first recorded (kept from the first record).
+	FirstSeen time.Time
+	// LastSeen is this observation's time.
+	LastSeen time.Time
+}
+
+// Changed reports whether the status is new or differs from the stored one.
+func (t Transition) Changed() bool { return t.Change == ChangeNew || t.Change == ChangeChanged }
+
+// Resolved reports a failing finding that passes again (or became exempt or
+// not applicable): the fail→pass transition.
+func (t Transition) Resolved() bool {
+	return t.Change == ChangeChanged && t.From.Failing() && !t.To.Failing()
+}
+
+// Alerts reports whether the transition deserves an alert: a finding that
+// starts failing (new, or changed from a non-failing status, or from fail to
+// error and back) or one that is resolved. Unchanged and stale ones never alert.
+func (t Transition) Alerts() bool {
+	switch t.Change {
+	case ChangeNew:
+		return t.To.Failing()
+	case ChangeChanged:
+		return t.To.Failing() || t.Resolved()
+	}
+	return false
+}
+
+// String renders the transition, e.g. "changed from fail to pass".
+func (t Transition) String() string {
+	switch t.Change {
+	case ChangeChanged:
+		return fmt.Sprintf("changed from %s to %s", t.From, t.To)
+	case ChangeNew:
+		return fmt.Sprintf("new (%s)", t.To)
+	case ChangeUnchanged:
+		return fmt.Sprintf("unchanged (%s)", t.To)
+	}
+	return fmt.Sprintf("stale (%s not recorded: a newer observation is stored)", t.To)
+}
+
+// recordUpdate sets every field of the finding; first_seen is only set when
+// absent. The condition refuses an observation older than the stored one.
+const (
+	recordUpdate = "SET #policy = :policy, #title = :title, #sev = :sev, #status = :status, " +
+		"#arn = :arn, #name = :name, #acct = :acct, #region = :region, #msg = :msg, " +
+		"#controls = :controls, #rem = :rem, #exc = :exc, " +
+		"#first = if_not_exists(#first, :seen), #last = :seen"
+	recordCondition = "attribute_not_exists(#last) OR #last <= :seen"
+)
+
+// Record stores f as the current state of its (secret, policy) pair and
+// returns the transition. One UpdateItem with ReturnValues ALL_OLD both
+// writes and reads the previous status, so of two concurrent writers of the
+// same new status only one sees "changed". An observation older than the
+// stored one (f.LastSeen before the stored last_seen) is not written and is
+// reported as stale. A zero f.LastSeen means now.
+func (s *Store) Record(ctx context.Context, f finding.Finding) (Transition, error) {
+	if f.SecretARN == "" || f.PolicyID == "" {
+		return Transition{}, fmt.Errorf("record finding: secret ARN and policy id are required")
+	}
+	seen := f.LastSeen
+	if seen.IsZero() {
+		seen = s.now()
+	}
+	seen = seen.UTC()
+	controls, err := attributevalue.Marshal(nonNil(f.Controls))
+	if err != nil {
+		return Transition{}, fmt.Errorf("marshal controls of %s: %w", f.PolicyID, err)
+	}
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           s.table(),
+		Key:                 itemKey(FindingPK(f.SecretARN), FindingSK(f.PolicyID)),
+		UpdateExpression:    aws.String(recordUpdate),
+		ConditionExpression: aws.String(recordCondition),
+		ExpressionAttributeNames: map[string]string{
+			"#policy": "policy_id", "#title": "title", "#sev": "severity", "#status": "status",
+			"#arn": "secret_arn", "#name": "secret_name", "#acct": "account_id", "#region": "region",
+			"#msg": "message", "#controls": "controls", "#rem": "remediation", "#exc": "exception",
+			"#first": "first_seen", "#last": "last_seen",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":policy": str(f.PolicyID), ":title": str(f.Title), ":sev": str(f.Severity),
+			":status": str(string(f.Status)), ":arn": str(f.SecretARN), ":name": str(f.SecretName),
+			":acct": str(f.AccountID), ":region": str(f.Region), ":msg": str(f.Message),
+			":controls": controls, ":rem": str(f.Remediation), ":exc": str(f.Exception),
+			":seen": str(ts(seen)),
+		},
+		ReturnValues: types.ReturnValueAllOld,
+	})
+	if conditionFailed(err) {
+		return Transition{Change: ChangeStale, To: f.Status, LastSeen: seen}, nil
+	}
+	if err != nil {
+		return Transition{}, fmt.Errorf("record finding %s for %s: %w", f.PolicyID, f.SecretARN, err)
+	}
+	tr := Transition{To: f.Status, FirstSeen: seen, LastSeen: seen}
+	if len(out.Attributes) == 0 {
+		tr.Change = ChangeNew
+		return tr, nil
+	}
+	tr.From = finding.Status(stringAttr(out.Attributes, "status"))
+	if first := parseTS(stringAttr(out.Attributes, "first_seen")); !first.IsZero() {
+		tr.FirstSeen = first
+	}
+	if tr.From == tr.To {
+		tr.Change = ChangeUnchanged
+	} else {
+		tr.Change = ChangeChanged
+	}
+	return tr, nil
+}
+
+// Get returns the stored finding of a (secret, policy) pair; found is false
+// when none is stored.
+func (s *Store) Get(ctx context.Context, secretARN, policyID string) (f finding.Finding, found bool, err error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      s.table(),
+		Key:            itemKey(FindingPK(secretARN), FindingSK(policyID)),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return finding.Finding{}, false, fmt.Errorf("get finding %s for %s: %w", policyID, secretARN, err)
+	}
+	if len(out.Item) == 0 {
+		return finding.Finding{}, false, nil
+	}
+	var it findingItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return finding.Finding{}, false, fmt.Errorf("decode finding %s for %s: %w", policyID, secretARN, err)
+	}
+	return it.finding(), true, nil
+}
+
+// Findings returns every stored finding of a secret, ordered by policy id.
+func (s *Store) Findings(ctx context.Context, secretARN string) ([]finding.Finding, error) {
+	items, err := s.queryPrefix(ctx, FindingPK(secretARN), "POLICY#")
+	if err != nil {
+		return nil, fmt.Errorf("list findings of %s: %w", secretARN, err)
+	}
+	out := make([]finding.Finding, 0, len(items))
+	for _, item := range items {
+		var it findingItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, fmt.Errorf("decode finding of %s: %w", secretARN, err)
+		}
+		out = append(out, it.finding())
+	}
+	return out, nil
+}
+
+// PriorPolicy is the resource policy a remediation replaced, as stored with
+// the finding.
+type PriorPolicy struct {
+	Policy string
+	At     time.Time
+}
+
+const priorUpdate = "SET #prior = :prior, #at = :at"
+
+// SavePriorPolicy stores, with the (secret, policy) finding, the resource
+// policy text a remediation replaced and when. It does not touch the
+// finding's status.
+func (s *Store) SavePriorPolicy(ctx context.Context, secretARN, policyID, policy string, at time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                s.table(),
+		Key:                      itemKey(FindingPK(secretARN), FindingSK(policyID)),
+		UpdateExpression:         aws.String(priorUpdate),
+		ExpressionAttributeNames: map[string]string{"#prior": "prior_policy", "#at": "remediated_at"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":prior": str(policy), ":at": str(ts(at)),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("save prior policy of %s: %w", secretARN, err)
+	}
+	return nil
+}
+
+// GetPriorPolicy returns the resource policy saved by SavePriorPolicy.
+func (s *Store) GetPriorPolicy(ctx context.Context, secretARN, policyID string) (PriorPolicy, bool, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      s.table(),
+		Key:            itemKey(FindingPK(secretARN), FindingSK(policyID)),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return PriorPolicy{}, false, fmt.Errorf("get prior policy of %s: %w", secretARN, err)
+	}
+	p, ok := out.Item["prior_policy"].(*types.AttributeValueMemberS)
+	if !ok {
+		return PriorPolicy{}, false, nil
+	}
+	return PriorPolicy{Policy: p.Value, At: parseTS(stringAttr(out.Item, "remediated_at"))}, true, nil
+}
+
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
+}

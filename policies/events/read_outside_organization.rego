@@ -1,0 +1,40 @@
+# METADATA
+# title: Secret value read from outside the organization
+# description: >-
+#   A successful GetSecretValue or BatchGetSecretValue by a principal whose
+#   account is outside the organization (input.event.actor.in_organization is
+#   false, set by the engine) and not in trusted_account_ids. The value has left
+#   the zone of trust: critical alert and emergency rotation.
+# scope: package
+# custom:
+#   id: read-outside-organization
+#   severity: critical
+#   controls: []
+#   remediation: >-
+#     Rotate the secret (the rotate action does it), then remove the grant that let
+#     the outside principal read it (resource policy or KMS key policy) and review
+#     what the credential protects for misuse.
+#   parameters:
+#     - trusted_account_ids
+package events.read_outside_organization
+
+import data.lib
+
+# external_read holds for a successful value read by an outside principal.
+external_read if {
+	some name in {"GetSecretValue", "BatchGetSecretValue"}
+	lib.event.succeeded_call(name)
+	input.event.actor.in_organization == false
+	not input.event.actor.account_id in input.params.trusted_account_ids
+}
+
+reason := sprintf("%s by %s (account %s, outside the organization) read %s", [
+	input.event.name,
+	lib.event.actor,
+	object.get(input.event.actor, "account_id", "unknown"),
+	lib.event.secret_name,
+])
+
+respond contains {"kind": "alert", "severity": "critical", "reason": reason} if external_read
+
+respond contains {"kind": "rotate", "severity": "critical", "reason": reason} if external_read

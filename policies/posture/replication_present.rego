@@ -1,0 +1,58 @@
+# METADATA
+# title: Required replicas are present and in sync
+# description: >-
+#   Every region in required_replica_regions (other than the secret's own
+#   region) appears in the secret's ReplicationStatus with Status InSync. The
+#   regions come from the resolved parameters, so they can be required per OU,
+#   account or tag through overrides. Not applicable when no region is required,
+#   to deleted secrets, and to replicas (replication is configured on the primary).
+# scope: package
+# custom:
+#   id: replication-present
+#   severity: medium
+#   controls: []
+#   remediation: >-
+#     Add the missing regions with aws secretsmanager replicate-secret-to-regions
+#     --secret-id ID --add-replica-regions Region=R,KmsKeyId=KEY; for a Failed
+#     replica read its StatusMessage (often a KMS key or a same-named secret in the
+#     region), fix it and replicate again.
+#   parameters:
+#     - required_replica_regions
+package posture.replication_present
+
+import data.lib
+
+skip contains lib.secret.deleted_reason
+
+skip contains sprintf("replica of %s: replication is configured on the primary", [lib.secret.primary_region]) if lib.secret.replica
+
+skip contains sprintf("no replica region required (required_replica_regions names none besides %s)", [input.region]) if {
+	count(required) == 0
+}
+
+# applicable holds when no skip reason applies.
+applicable if count(skip) == 0
+
+# required is the set of regions that must hold a replica.
+required := {r | some r in input.params.required_replica_regions; r != input.region}
+
+# replicas maps each replica region to its ReplicationStatus entry.
+replicas := {r.Region: r | some r in input.secret.ReplicationStatus}
+
+deny contains sprintf("required replica region %s is missing", [region]) if {
+	applicable
+	some region in required
+	not replicas[region]
+}
+
+deny contains msg if {
+	applicable
+	some region in required
+	status := object.get(replicas[region], "Status", "unknown")
+	status != "InSync"
+	msg := sprintf("replica %s is %s, not InSync%s", [region, status, status_message(replicas[region])])
+}
+
+status_message(replica) := sprintf(": %s", [replica.StatusMessage]) if replica.StatusMessage != ""
+
+else := ""

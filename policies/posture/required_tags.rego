@@ -1,0 +1,40 @@
+# METADATA
+# title: Required tags are present
+# description: >-
+#   The secret carries every tag key in required_tag_keys (keys are
+#   case-sensitive, as in AWS) with a value that is not empty or blank. Not
+#   applicable to deleted secrets.
+# scope: package
+# custom:
+#   id: required-tags
+#   severity: low
+#   controls:
+#     - SecretsManager.5
+#     - config:tagged-secretsmanager-secret
+#   remediation: >-
+#     Tag the secret: aws secretsmanager tag-resource --secret-id ID --tags
+#     Key=owner,Value=TEAM (for every key in required_tag_keys).
+#   parameters:
+#     - required_tag_keys
+package posture.required_tags
+
+import data.lib
+
+skip contains lib.secret.deleted_reason
+
+# applicable holds when no skip reason applies.
+applicable if count(skip) == 0
+
+deny contains sprintf("required tag %s is missing", [key]) if {
+	applicable
+	some key in input.params.required_tag_keys
+	not lib.secret.has_tag(key)
+}
+
+deny contains sprintf("required tag %s has an empty value", [key]) if {
+	applicable
+	some key in input.params.required_tag_keys
+	some tag in input.secret.Tags
+	tag.Key == key
+	trim_space(object.get(tag, "Value", "")) == ""
+}

@@ -1,0 +1,64 @@
+# METADATA
+# title: Automatic rotation is enabled
+# description: >-
+#   The secret has automatic rotation turned on, and its schedule rotates it at
+#   least every max_rotation_days days. The interval comes from
+#   RotationRules.ScheduleExpression when it is set (rate(N days), or for cron()
+#   the longest gap the expression allows: 7 days for weekly or daily schedules,
+#   35 for a weekday of the month, 31 for a day of the month (62 when only days
+#   after the 28th), 31 per month otherwise), else from
+#   RotationRules.AutomaticallyAfterDays. Not applicable to deleted secrets,
+#   replicas (the primary rotates them) and secrets managed by another AWS
+#   service (OwningService, e.g. RDS rotates its master user secrets itself).
+# scope: package
+# custom:
+#   id: rotation-enabled
+#   severity: high
+#   controls:
+#     - SecretsManager.1
+#     - config:secretsmanager-rotation-enabled-check
+#   remediation: >-
+#     Turn on automatic rotation (aws secretsmanager rotate-secret --secret-id ID
+#     --rotation-lambda-arn ARN --rotation-rules AutomaticallyAfterDays=30) with a
+#     schedule no longer than max_rotation_days.
+#   parameters:
+#     - max_rotation_days
+package posture.rotation_enabled
+
+import data.lib
+
+skip contains lib.secret.deleted_reason
+
+skip contains lib.secret.rotation_replica_reason
+
+skip contains lib.secret.managed_reason
+
+deny contains "automatic rotation is not enabled" if {
+	not input.secret.RotationEnabled
+	count(skip) == 0
+}
+
+deny contains sprintf("rotation interval %d days exceeds %d", [days, input.params.max_rotation_days]) if {
+	input.secret.RotationEnabled == true
+	days := input.secret.RotationRules.AutomaticallyAfterDays
+	days > input.params.max_rotation_days
+	count(skip) == 0
+}
+
+deny contains sprintf("rotation interval %d days (%s) exceeds %d", [days, expr, input.params.max_rotation_days]) if {
+	input.secret.RotationEnabled == true
+	not input.secret.RotationRules.AutomaticallyAfterDays
+	expr := input.secret.RotationRules.ScheduleExpression
+	days := lib.schedule.rate_days(expr)
+	days > input.params.max_rotation_days
+	count(skip) == 0
+}
+
+deny contains sprintf("rotation schedule %s runs up to %d days apart, which exceeds %d", [expr, days, input.params.max_rotation_days]) if {
+	input.secret.RotationEnabled == true
+	not input.secret.RotationRules.AutomaticallyAfterDays
+	expr := input.secret.RotationRules.ScheduleExpression
+	days := lib.schedule.cron_days(expr)
+	days > input.params.max_rotation_days
+	count(skip) == 0
+}
