@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1
+# jsii silences its end-of-life warning for the listed Node majors only.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="$(node -p "process.versions.node.split('.')[0]")"
 export CDK_DISABLE_CLI_TELEMETRY=true
 # No credentials: never look for them on the network either.
 export AWS_EC2_METADATA_DISABLED=true

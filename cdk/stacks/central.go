@@ -27,6 +27,7 @@ import (
 	"github.com/secretwarden/warden/cdk/constructs/orgbus"
 	"github.com/secretwarden/warden/cdk/internal/config"
 	"github.com/secretwarden/warden/cdk/internal/gobuild"
+	"github.com/secretwarden/warden/cdk/internal/permissions"
 )
 
 // Handler names, as directories under handlers/.
@@ -203,10 +204,11 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 	//     50 TPS and not adjustable: it is the binding quota.
 	//   - sweep (20): one invocation = one account-region, so concurrent
 	//     invocations never share a quota bucket; the handler paces its own
-	//     GetResourcePolicy calls near the ceiling. 20 in parallel sweep
-	//     ~1,000 account-regions of ~500 secrets in about 10 minutes,
-	//     far inside a 6-hour schedule, and leave the account's unreserved
-	//     Lambda concurrency (≥100 must stay unreserved) untouched.
+	//     GetResourcePolicy calls near the ceiling (~40 TPS). A unit of 500
+	//     secrets takes ~15 s, so 20 in parallel sweep 1,000 account-regions
+	//     in ~15 minutes, far inside a 6-hour schedule, while the 27
+	//     reserved executions leave the account's pool (1,000 by default,
+	//     of which 100 must stay unreserved) to everything else.
 	//   - evaluate (5): events are bursty and may all concern one
 	//     account-region; 5 concurrent batches of ≤10 events at ~2
 	//     GetResourcePolicy/Put/Delete calls per event stay well under
@@ -469,8 +471,17 @@ func (s *CentralStack) grant(cfg config.Config) {
 		Actions:   jsii.Strings("securityhub:BatchImportFindings"),
 		Resources: &hubs,
 	})
+	// Defense in depth: even a policy attached later cannot let a function
+	// read a secret value (the audit role denies it too).
+	neverRead := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("NeverReadSecretValues"),
+		Effect:    awsiam.Effect_DENY,
+		Actions:   jsii.Strings(permissions.DeniedActions...),
+		Resources: jsii.Strings("*"),
+	})
 	for _, h := range Handlers {
 		f := s.Functions[h]
+		f.Role.AddToPrincipalPolicy(neverRead)
 		f.Role.AddToPrincipalPolicy(assume)
 		// Item-level reads and writes only (GrantReadWriteData would add
 		// stream actions the table has no stream for).

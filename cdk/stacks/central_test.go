@@ -257,7 +257,7 @@ func TestNoStatementAllowsReadingSecretValues(t *testing.T) {
 			}
 		}
 	}
-	for name, tp := range map[string]tmpl{"member": memberTpl, "enforce member": enforceTpl} {
+	for name, tp := range map[string]tmpl{"central": centralTpl, "member": memberTpl, "enforce member": enforceTpl} {
 		denied := map[string]bool{}
 		for _, s := range tp.statements() {
 			if s.body["Effect"] == "Deny" && slices.Contains(strs(s.body["Resource"]), "*") && s.body["Condition"] == nil {

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/jsii-runtime-go"
 )
 
 // tmpl is a synthesized template as plain Go values.
@@ -186,5 +185,3 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
-
-var _ = jsii.String

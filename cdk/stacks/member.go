@@ -62,10 +62,9 @@ func NewMemberStack(scope constructs.Construct, id string, p MemberStackProps) (
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
 		Description: jsii.String("Secret Warden member account: forwards Secrets Manager and GuardDuty events to the organization bus; audit role for the central account"),
-		// Deployed by a stack set, not by the CDK CLI: no bootstrap resources.
-		Synthesizer: awscdk.NewDefaultStackSynthesizer(&awscdk.DefaultStackSynthesizerProps{
-			GenerateBootstrapVersionRule: jsii.Bool(false),
-		}),
+		// Deployed by a stack set, not by the CDK CLI: no bootstrap
+		// resources, and an asset (which would need them) fails the synth.
+		Synthesizer:        awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{}),
 		AnalyticsReporting: jsii.Bool(false),
 	})
 

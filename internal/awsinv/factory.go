@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -27,6 +28,9 @@ type SDKFactory struct {
 	clients map[string]*RegionClients
 }
 
+// callerMaxAttempts bounds GetCallerIdentity.
+const callerMaxAttempts = 3
+
 // NewSDKFactory returns a factory over cfg whose calls make up to
 // maxAttempts attempts (DefaultMaxAttempts when not positive).
 func NewSDKFactory(cfg aws.Config, maxAttempts int) *SDKFactory {
@@ -37,6 +41,11 @@ func newSDKFactory(cfg aws.Config, retryer func() aws.Retryer) *SDKFactory {
 	base := cfg.Copy()
 	base.Retryer = retryer
 	stsClient := sts.NewFromConfig(base)
+	// The first call of a run: a wrong endpoint or no network should fail in
+	// seconds, not after the sweep's generous retry budget.
+	callerClient := sts.NewFromConfig(base, func(o *sts.Options) {
+		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, callerMaxAttempts)
+	})
 	orgClient := organizations.NewFromConfig(base)
 	return &SDKFactory{
 		base:   base,
@@ -46,7 +55,7 @@ func newSDKFactory(cfg aws.Config, retryer func() aws.Retryer) *SDKFactory {
 			ListAccounts:         orgClient,
 			ListParents:          orgClient,
 			ListTagsForResource:  orgClient,
-			GetCallerIdentity:    stsClient,
+			GetCallerIdentity:    callerClient,
 		},
 		creds:   map[Role]*aws.CredentialsCache{},
 		clients: map[string]*RegionClients{},

@@ -302,8 +302,8 @@ func (f *fakeFactory) Org() *OrgClients { return f.org.clients() }
 
 func (f *fakeFactory) Region(_ context.Context, account, region string, role *Role) (*RegionClients, error) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.calls = append(f.calls, roleCall{account, region, role})
-	f.mu.Unlock()
 	if err := f.assumeErr[account]; err != nil && role != nil {
 		return nil, fmt.Errorf("assume role %s: %w", role.ARN, err)
 	}

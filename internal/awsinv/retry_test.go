@@ -89,6 +89,7 @@ func runAgainst(t *testing.T, srv *smServer, maxAttempts int) []snapshot.SecretE
 }
 
 func TestThrottlingIsRetriedByTheSDK(t *testing.T) {
+	t.Parallel()
 	// The adaptive retryer slows the client down after a throttle (its
 	// token bucket refills at the measured rate), so keep the count small.
 	srv := &smServer{throttle: map[string]int{"ListSecrets": 1, "GetResourcePolicy": 1}, calls: map[string]int{}}
@@ -111,6 +112,7 @@ func TestThrottlingIsRetriedByTheSDK(t *testing.T) {
 }
 
 func TestThrottlingBeyondRetriesIsReported(t *testing.T) {
+	t.Parallel()
 	srv := &smServer{throttle: map[string]int{"ListSecrets": 100}, calls: map[string]int{}}
 	entries := runAgainst(t, srv, 3)
 	if len(entries) != 1 {

@@ -226,3 +226,22 @@ func goid() string {
 	b = b[:runtime.Stack(b, false)]
 	return strings.Fields(string(b))[1]
 }
+
+func TestInactiveAccountsAreSkipped(t *testing.T) {
+	org := sampleOrg()
+	org.accounts[2].State = "SUSPENDED"
+	f := newFakeFactory(org)
+	log, buf := logBuffer()
+	inv := newTestInventory(t, f, Options{Regions: []string{east}, Logger: log})
+	if _, err := collect(context.Background(), inv); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f.calls {
+		if c.account == devAcct {
+			t.Errorf("suspended account read: %+v", c)
+		}
+	}
+	if !strings.Contains(buf.String(), "not active") {
+		t.Errorf("skip not logged: %s", buf.String())
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -20,6 +21,7 @@ import (
 
 type replayOpts struct {
 	policyFlags
+	live     liveFlags
 	snapshot string
 	output   string
 	failOn   string
@@ -28,8 +30,8 @@ type replayOpts struct {
 func newReplay(stdio IO) *cobra.Command {
 	o := &replayOpts{}
 	cmd := &cobra.Command{
-		Use:   "replay --snapshot PATH EVENTS...",
-		Short: "Decide past CloudTrail events in time order against a snapshot (what-if)",
+		Use:   "replay [--snapshot PATH] EVENTS...",
+		Short: "Decide past CloudTrail events in time order against a snapshot or live AWS (what-if)",
 		Long: `Decide every event in time order against a working copy of the snapshot
 that state-changing events update (PutResourcePolicy changes the policy later
 events see, RotationSucceeded moves LastRotatedDate, ...). Actions are planned,
@@ -38,23 +40,29 @@ never executed ("executed": false).
 EVENTS are files or directories of CloudTrail records, CloudTrail log files
 ({"Records": [...]}, optionally .gz), EventBridge envelopes or JSON Lines; "-"
 reads standard input. A malformed event is reported on one line and the others
-are still decided (exit code 2 at the end).`,
+are still decided (exit code 2 at the end).
+
+Without --snapshot, the current state of live AWS is read first (as 'warden
+snapshot' does; --accounts, --regions, --role-name, --external-id) and the
+events are decided against it.`,
 		Example: `  warden replay --snapshot testdata/org testdata/events
   warden replay --snapshot org.json --output jsonl cloudtrail/2026/11/*.json.gz
-  zcat trail.json.gz | warden replay --snapshot org.json -`,
+  zcat trail.json.gz | warden replay --snapshot org.json -
+  warden replay --regions us-east-1 cloudtrail/2026/11/20/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.run(cmd.Context(), stdio, args)
+			return o.run(cmd.Context(), cmd, stdio, args)
 		},
 	}
-	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "snapshot file or directory (required)")
+	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "snapshot file or directory (default: read live AWS first)")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table|json|jsonl")
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "", "exit 1 when an action at or above this severity is planned")
 	o.register(cmd)
+	o.live.register(cmd)
 	return cmd
 }
 
-func (o *replayOpts) run(ctx context.Context, stdio IO, args []string) error {
+func (o *replayOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO, args []string) error {
 	format, err := output.ParseFormat(o.output, output.Table, output.JSON, output.JSONL)
 	if err != nil {
 		return badInput(fmt.Errorf("--output: %w", err))
@@ -62,12 +70,21 @@ func (o *replayOpts) run(ctx context.Context, stdio IO, args []string) error {
 	if err := validSeverity(o.failOn); err != nil {
 		return err
 	}
-	if o.snapshot == "" {
-		return badInput(fmt.Errorf("--snapshot is required"))
+	if err := o.live.check(cmd, o.snapshot != ""); err != nil {
+		return err
 	}
-	snap, err := snapshot.Load(o.snapshot)
+	var snap *snapshot.Snapshot
+	var live *unreadable
+	if o.snapshot == "" {
+		snap, live, err = liveSnapshot(ctx, &o.live, stdio)
+	} else {
+		snap, err = snapshot.Load(o.snapshot)
+		if err != nil {
+			err = badInput(err)
+		}
+	}
 	if err != nil {
-		return badInput(err)
+		return err
 	}
 	l, err := o.load(ctx)
 	if err != nil {
@@ -86,7 +103,15 @@ func (o *replayOpts) run(ctx context.Context, stdio IO, args []string) error {
 		events = append(events, evs...)
 		bad += report(stdio.Err, errs)
 	}
-	return runReplay(ctx, stdio, l, snap, events, bad, format, o.failOn)
+	err = runReplay(ctx, stdio, l, snap, events, bad, format, o.failOn)
+	if live != nil {
+		// Unread parts of live AWS outrank the --fail-on gate, not bad events.
+		var ee *ExitError
+		if uerr := live.report(stdio.Err); uerr != nil && (err == nil || (errors.As(err, &ee) && ee.Code == ExitFindings)) {
+			return uerr
+		}
+	}
+	return err
 }
 
 func report(w io.Writer, errs []error) int {

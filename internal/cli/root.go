@@ -62,6 +62,7 @@ and the sample in testdata/org). Start with 'warden demo'.`,
 	root.SetErr(stdio.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 	root.AddCommand(newScan(stdio), newReplay(stdio), newEval(stdio), newPolicies(stdio), newDemo(stdio))
+	root.AddCommand(newSnapshot(stdio))
 	return root
 }
 

@@ -19,6 +19,7 @@ import (
 
 type scanOpts struct {
 	policyFlags
+	live     liveFlags
 	snapshot string
 	output   string
 	failOn   string
@@ -28,27 +29,38 @@ type scanOpts struct {
 func newScan(stdio IO) *cobra.Command {
 	o := &scanOpts{}
 	cmd := &cobra.Command{
-		Use:   "scan --snapshot PATH",
-		Short: "Evaluate every secret of an organization snapshot against the policies",
+		Use:   "scan [--snapshot PATH]",
+		Short: "Evaluate every secret of an organization snapshot, or of live AWS, against the policies",
 		Long: `Evaluate every secret in a snapshot (a warden.snapshot/v1 JSON file, or a
 directory of them that are merged) against every posture check, and print the
 findings.
 
+Without --snapshot, read live AWS with the default credential chain
+(AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...): every active account of the
+organization when run from its management or delegated-administrator account
+(assuming --role-name in each member account), else the caller's own
+account; every region of --regions. See docs/live.md for the IAM permissions.
+A progress line is drawn on stderr when it is a terminal.
+
 Exit codes: 0 when nothing fails at or above --fail-on, 1 when something does,
-2 on bad input (the other secrets are still evaluated and printed).`,
+2 on bad input or when part of live AWS could not be read (the other secrets
+are still evaluated and printed; what was not read gets error findings).`,
 		Example: `  warden scan --snapshot testdata/org
   warden scan --snapshot testdata/org --data testdata/org/data.json --output json
-  warden scan --snapshot org.json --fail-on high --policies ./our-checks`,
+  warden scan --snapshot org.json --fail-on high --policies ./our-checks
+  AWS_PROFILE=audit warden scan --regions us-east-1,eu-west-1
+  warden scan --accounts 111122223333 --role-name SecretWardenAudit --external-id ext-123`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.run(cmd.Context(), stdio)
+			return o.run(cmd.Context(), cmd, stdio)
 		},
 	}
-	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "snapshot file or directory (required)")
+	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "snapshot file or directory (default: read live AWS)")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table|json|jsonl|csv")
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "", "exit 1 when a fail or error finding is at or above this severity: critical|high|medium|low|info")
 	cmd.Flags().StringVar(&o.now, "now", "", "evaluate as of this RFC 3339 time (default: the snapshot's taken_at)")
 	o.register(cmd)
+	o.live.register(cmd)
 	return cmd
 }
 
@@ -59,7 +71,7 @@ func validSeverity(s string) error {
 	return nil
 }
 
-func (o *scanOpts) run(ctx context.Context, stdio IO) error {
+func (o *scanOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) error {
 	format, err := output.ParseFormat(o.output, output.Table, output.JSON, output.JSONL, output.CSV)
 	if err != nil {
 		return badInput(fmt.Errorf("--output: %w", err))
@@ -67,8 +79,11 @@ func (o *scanOpts) run(ctx context.Context, stdio IO) error {
 	if err := validSeverity(o.failOn); err != nil {
 		return err
 	}
+	if err := o.live.check(cmd, o.snapshot != ""); err != nil {
+		return err
+	}
 	if o.snapshot == "" {
-		return badInput(fmt.Errorf("--snapshot is required (live scanning arrives with the AWS inventory)"))
+		return o.runLive(ctx, stdio, format)
 	}
 	snap, err := snapshot.Load(o.snapshot)
 	if err != nil {
@@ -124,27 +139,40 @@ func problems(w io.Writer, snap *snapshot.Snapshot) int {
 
 func runScan(ctx context.Context, stdio IO, l *loaded, snap *snapshot.Snapshot, now time.Time, format output.Format, failOn string) error {
 	bad := problems(stdio.Err, snap)
-	st := inventory.NewState(snap)
-	b, err := input.NewBuilder(ctx, st, l.config.Params, now)
+	sum, err := scanInventory(ctx, stdio, l, inventory.NewState(snap), now, format, scan.Options{})
 	if err != nil {
-		return badInput(err)
+		return err
+	}
+	if bad > 0 {
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d secret(s) in the snapshot are malformed (see above)", bad)}
+	}
+	return failGate(sum, failOn)
+}
+
+// scanInventory evaluates every secret of inv and writes the findings.
+func scanInventory(ctx context.Context, stdio IO, l *loaded, inv inventory.Inventory, now time.Time, format output.Format, opts scan.Options) (*finding.Summary, error) {
+	b, err := input.NewBuilder(ctx, inv, l.config.Params, now)
+	if err != nil {
+		return nil, badInput(err)
 	}
 	a := &assess.Assessor{Engine: l.engine, Builder: b, Config: l.config}
 	w, err := output.NewFindingWriter(format, stdio.Out)
 	if err != nil {
-		return badInput(err)
+		return nil, badInput(err)
 	}
-	sum, err := scan.Run(ctx, st, a, scan.Options{}, w.Write)
+	sum, err := scan.Run(ctx, inv, a, opts, w.Write)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.Close(sum); err != nil {
-		return err
+		return nil, err
 	}
-	switch {
-	case bad > 0:
-		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d secret(s) in the snapshot are malformed (see above)", bad)}
-	case failOn != "" && sum.FailingAtLeast(failOn) > 0:
+	return sum, nil
+}
+
+// failGate is the --fail-on exit.
+func failGate(sum *finding.Summary, failOn string) error {
+	if failOn != "" && sum.FailingAtLeast(failOn) > 0 {
 		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d finding(s) fail at or above %s", sum.FailingAtLeast(failOn), failOn)}
 	}
 	return nil

@@ -35,11 +35,12 @@ func (e *FileError) Error() string {
 // (in name order, recursively). A malformed file stops the load with a
 // *FileError naming the file and the field.
 func Load(path string) (*Snapshot, error) {
-	return LoadFS(os.DirFS("."), path, osPath(path))
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &FileError{Path: path, Msg: "cannot resolve path: " + err.Error()}
+	}
+	return LoadFS(os.DirFS("/"), abs, path)
 }
-
-// osPath turns a filesystem path into an fs.FS path relative to ".".
-func osPath(p string) string { return p }
 
 // LoadFS is Load over any file system: root is walked in fsys and names in
 // errors are prefixed by display.

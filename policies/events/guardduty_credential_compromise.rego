@@ -38,27 +38,26 @@ compromised if {
 	startswith(input.event.guardduty.type, prefix)
 }
 
-# principal names the compromised principal for messages.
-principal := p if {
-	p := input.event.guardduty.user_name
-	p != ""
-} else := sprintf("access key %s", [input.event.guardduty.access_key_id]) if {
-	input.event.guardduty.access_key_id != ""
-} else := sprintf("principal %s", [input.event.guardduty.principal_id]) if {
-	input.event.guardduty.principal_id != ""
+# principal(g) names the compromised principal of finding g for messages.
+principal(g) := g.user_name if {
+	g.user_name != ""
+} else := sprintf("access key %s", [g.access_key_id]) if {
+	g.access_key_id != ""
+} else := sprintf("principal %s", [g.principal_id]) if {
+	g.principal_id != ""
 } else := "an unknown principal"
 
-reads := count(object.get(object.get(input, "history", {}), "principal_reads", []))
+reads := count(object.get(object.get(input, "history", {}), "principal_reads", [])) if compromised
 
 respond contains {
 	"kind": "alert",
 	"severity": "critical",
-	"reason": sprintf("GuardDuty finding %s (%s) reports compromised credentials of %s", [input.event.guardduty.type, object.get(input.event.guardduty, "id", "?"), principal]),
+	"reason": sprintf("GuardDuty finding %s (%s) reports compromised credentials of %s", [input.event.guardduty.type, object.get(input.event.guardduty, "id", "?"), principal(input.event.guardduty)]),
 } if compromised
 
 respond contains {
 	"kind": "rotate",
 	"severity": "critical",
-	"reason": sprintf("rotate the %d secret(s) %s read: GuardDuty finding %s", [reads, principal, input.event.guardduty.type]),
+	"reason": sprintf("rotate the %d secret(s) %s read: GuardDuty finding %s", [reads, principal(input.event.guardduty), input.event.guardduty.type]),
 	"targets": "principal_reads",
 } if compromised

@@ -33,7 +33,7 @@ reason := sprintf("%s by %s (account %s, outside the organization) read %s", [
 	lib.event.actor,
 	object.get(input.event.actor, "account_id", "unknown"),
 	lib.event.secret_name,
-])
+]) if external_read
 
 respond contains {"kind": "alert", "severity": "critical", "reason": reason} if external_read
 

@@ -70,6 +70,9 @@ put(doc, field, value) := object.union(object.remove(doc, [field]), {field: valu
 # secret(patch) is the base input with patch merged into the secret.
 secret(patch) := object.union(base, {"secret": patch})
 
+# rotation_rules(rules) is the base input with RotationRules replaced whole.
+rotation_rules(rules) := put(base, "secret", object.union(object.remove(base.secret, ["RotationRules"]), {"RotationRules": rules}))
+
 # without(fields) is the base input without the given secret fields.
 without(fields) := json.remove(base, [concat("/", ["secret", f]) | some f in fields])
 

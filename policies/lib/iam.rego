@@ -42,20 +42,6 @@ else := [policy.Statement] if is_object(policy.Statement)
 
 else := []
 
-# principal_entries(p) normalises a Principal or NotPrincipal value into a set of
-# {"type", "value"}: "*" becomes {"type": "*", "value": "*"}, {"AWS": [a, b]}
-# becomes one entry per value.
-principal_entries(p) := {{"type": "*", "value": "*"}} if p == "*"
-
-else := {{"type": t, "value": v} |
-	some t, vals in p
-	some v in as_list(vals)
-} if {
-	is_object(p)
-}
-
-else := set()
-
 # is_account_id(v) holds for a bare 12-digit account id.
 is_account_id(v) if {
 	is_string(v)
@@ -75,55 +61,63 @@ else := split(v, ":")[4] if {
 # wildcard_only(v) holds when a value consists only of wildcard characters.
 wildcard_only(v) if trim(v, "*?") == ""
 
-# wildcard_entry(e) holds for a principal entry that admits any principal.
-wildcard_entry(e) if e.value == "*"
+# wildcard(t, v) holds for a principal (type t, value v) that admits any principal.
+wildcard(_, "*")
 
-wildcard_entry(e) if {
-	e.type == "AWS"
-	contains(account_of(e.value), "*")
-}
+wildcard("AWS", v) if contains(account_of(v), "*")
 
 # internal_account(a) holds for accounts inside the zone of trust: the
 # organization's accounts, the secret's own account and params.trusted_account_ids.
-internal_account(a) if a in input.organization.account_ids
-
 internal_account(a) if a == input.account.Id
 
-internal_account(a) if a == account_of(input.secret.ARN)
+internal_account(a) if a in input.organization.account_ids
 
 internal_account(a) if a in input.params.trusted_account_ids
 
-# external_entry(e) holds for a principal entry outside the zone of trust.
-external_entry(e) if wildcard_entry(e)
+internal_account(a) if a == account_of(input.secret.ARN)
 
-external_entry(e) if {
-	e.type in {"AWS", "Federated"}
-	a := account_of(e.value)
-	not contains(a, "*")
-	not internal_account(a)
+# wildcard_texts(p) renders the wildcard principals of a Principal value.
+wildcard_texts(p) := {"*"} if p == "*"
+
+else := {v |
+	some t, vals in p
+	some v in as_list(vals)
+	wildcard(t, v)
 }
 
-# A federated identity provider that is not an IAM provider ARN (web identity:
-# accounts.google.com, cognito-identity.amazonaws.com, …) admits outsiders.
-external_entry(e) if {
-	e.type == "Federated"
-	not account_of(e.value)
+# external_texts(p) renders the principals of a Principal value that lie
+# outside the zone of trust.
+external_texts(p) := {"*"} if p == "*"
+
+else := {text |
+	some t, vals in p
+	some v in as_list(vals)
+	text := external_text(t, v)
 }
 
-external_entry(e) if e.type in {"Service", "CanonicalUser"}
-
-# entry_text(e) renders a principal entry for messages.
-entry_text(e) := "*" if e.value == "*"
-
-else := sprintf("account %s", [e.value]) if is_account_id(e.value)
-
-else := sprintf("service principal %s", [e.value]) if e.type == "Service"
-
-else := sprintf("federated principal %s", [e.value]) if e.type == "Federated"
-
-else := sprintf("canonical user %s", [e.value]) if e.type == "CanonicalUser"
-
-else := e.value
+# external_text(t, v) renders principal (type t, value v) when it lies outside
+# the zone of trust: a wildcard, an account that is not internal, an ARN in such
+# an account, a web identity provider, a service principal (it acts for any
+# account) or a canonical user. Undefined for internal principals and for
+# unique ids of deleted principals (AROA…), which nobody can use.
+external_text(t, v) := v if {
+	wildcard(t, v)
+} else := sprintf("account %s (outside the organization)", [v]) if {
+	t == "AWS"
+	is_account_id(v)
+	not internal_account(v)
+} else := sprintf("%s (outside the organization)", [v]) if {
+	t in {"AWS", "Federated"}
+	startswith(v, "arn:")
+	not internal_account(account_of(v))
+} else := sprintf("federated principal %s", [v]) if {
+	t == "Federated"
+	not startswith(v, "arn:")
+} else := sprintf("service principal %s", [v]) if {
+	t == "Service"
+} else := sprintf("canonical user %s", [v]) if {
+	t == "CanonicalUser"
+}
 
 # restricting_keys maps the (lower-case) condition keys that pin the caller's
 # identity to the kind of value they hold.
@@ -152,16 +146,6 @@ restricting_operator(op) if {
 	substring(op, 12, -1) in positive_operators
 }
 
-# conditions(s) lists the identity-restricting conditions of statement s as
-# {"op", "key", "kind", "values"}.
-conditions(s) := [{"op": op, "key": k, "kind": kind, "values": values} |
-	some op, block in s.Condition
-	restricting_operator(op)
-	some k, v in block
-	kind := restricting_keys[lower(k)]
-	values := [string_value(x) | some x in as_list(v)]
-]
-
 # string_value(x) is a condition value as the string IAM compares (account ids
 # written as JSON numbers included); "" for anything else.
 string_value(x) := x if is_string(x)
@@ -173,14 +157,10 @@ else := ""
 # pins(kind, v) holds when condition value v narrows the callers of its kind.
 pins(kind, v) if {
 	kind in {"org", "account"}
-	is_string(v)
 	not wildcard_only(v)
 }
 
-pins("orgpath", v) if {
-	is_string(v)
-	not wildcard_only(split(v, "/")[0])
-}
+pins("orgpath", v) if not wildcard_only(split(v, "/")[0])
 
 pins("arn", v) if {
 	parts := split(v, ":")
@@ -211,27 +191,33 @@ internal_value("arn", v) if {
 	internal_account(a)
 }
 
-# restricted(s) holds when a condition of s pins the caller's identity.
+# restricted(s) holds when a condition of statement s pins the caller's identity:
+# a restricting operator on a restricting key whose every value pins.
 restricted(s) if {
-	some c in conditions(s)
-	count(c.values) > 0
-	every v in c.values {
-		pins(c.kind, v)
+	some op, block in s.Condition
+	restricting_operator(op)
+	some key, value in block
+	kind := restricting_keys[lower(key)]
+	values := as_list(value)
+	count(values) > 0
+	every v in values {
+		pins(kind, string_value(v))
 	}
 }
 
-# restricted_to_organization(s) holds when a condition of s admits only callers
-# inside the zone of trust.
+# restricted_to_organization(s) holds when a condition of statement s admits
+# only callers inside the zone of trust.
 restricted_to_organization(s) if {
-	some c in conditions(s)
-	count(c.values) > 0
-	every v in c.values {
-		internal_value(c.kind, v)
+	some op, block in s.Condition
+	restricting_operator(op)
+	some key, value in block
+	kind := restricting_keys[lower(key)]
+	values := as_list(value)
+	count(values) > 0
+	every v in values {
+		internal_value(kind, string_value(v))
 	}
 }
-
-# allows(s) holds for an Allow statement (Deny statements never grant).
-allows(s) if s.Effect == "Allow"
 
 # label(i, s) names statement i for messages: "statement 1 (sid Public)".
 label(i, s) := sprintf("statement %d (sid %s)", [i, s.Sid]) if {
@@ -249,24 +235,26 @@ else := sprintf("every action except %s", [concat(", ", as_list(s.NotAction))]) 
 else := "no action"
 
 # not_principal_text(s) renders a NotPrincipal statement's principal.
-not_principal_text(s) := sprintf("every principal except %s (NotPrincipal)", [concat(", ", {entry_text(e) | some e in principal_entries(s.NotPrincipal)})])
+not_principal_text(s) := sprintf("every principal except %s (NotPrincipal)", [concat(", ", not_principal_values(s.NotPrincipal))])
+
+not_principal_values(p) := {"*"} if p == "*"
+
+else := {v | some _, vals in p; some v in as_list(vals)}
 
 # wildcard_findings(policy) is the set of {"index", "message"} for Allow
-# statements that grant to a wildcard principal without any restricting
-# condition, or use NotPrincipal (with or without conditions).
+# statements that use NotPrincipal (with or without conditions), or grant to a
+# wildcard principal without a condition that pins the caller's identity.
 wildcard_findings(policy) := {f |
 	some i, s in statements(policy)
-	allows(s)
+	s.Effect == "Allow"
 	f := wildcard_finding(i, s)
 }
 
 wildcard_finding(i, s) := {"index": i, "message": msg} if {
 	s.NotPrincipal
 	msg := sprintf("%s allows %s to %s", [label(i, s), not_principal_text(s), actions_text(s)])
-}
-
-else := {"index": i, "message": msg} if {
-	texts := {entry_text(e) | some e in principal_entries(s.Principal); wildcard_entry(e)}
+} else := {"index": i, "message": msg} if {
+	texts := wildcard_texts(s.Principal)
 	count(texts) > 0
 	not restricted(s)
 	msg := sprintf("%s allows %s to %s", [label(i, s), concat(", ", texts), actions_text(s)])
@@ -277,45 +265,30 @@ else := {"index": i, "message": msg} if {
 # a condition restricting them to it.
 external_findings(policy) := {f |
 	some i, s in statements(policy)
-	allows(s)
+	s.Effect == "Allow"
 	f := external_finding(i, s)
 }
 
+unconfined := " without a condition restricting it to the organization"
+
 external_finding(i, s) := {"index": i, "message": msg} if {
-	texts := external_texts(s)
+	s.NotPrincipal
+	not restricted_to_organization(s)
+	msg := sprintf("%s allows %s to %s%s", [label(i, s), not_principal_text(s), actions_text(s), unconfined])
+} else := {"index": i, "message": msg} if {
+	texts := external_texts(s.Principal)
 	count(texts) > 0
 	not restricted_to_organization(s)
-	msg := sprintf("%s allows %s to %s%s", [label(i, s), concat(", ", texts), actions_text(s), external_suffix(s)])
+	msg := sprintf("%s allows %s to %s%s", [label(i, s), concat(", ", texts), actions_text(s), suffix(texts)])
 }
 
-# external_texts(s) renders the principals of s that lie outside the zone of trust.
-external_texts(s) := {not_principal_text(s)} if s.NotPrincipal
-
-else := {external_text(e) | some e in principal_entries(s.Principal); external_entry(e)}
-
-external_text(e) := sprintf("%s (outside the organization)", [entry_text(e)]) if {
-	not wildcard_entry(e)
-	e.type == "AWS"
-}
-
-else := entry_text(e)
-
-# external_suffix(s) explains, for principals that only a condition could confine,
-# that no condition does.
-external_suffix(s) := " without a condition restricting it to the organization" if s.NotPrincipal
-
-else := " without a condition restricting it to the organization" if {
-	some e in principal_entries(s.Principal)
-	external_entry(e)
-	not e.type == "AWS"
-}
-
-else := " without a condition restricting it to the organization" if {
-	some e in principal_entries(s.Principal)
-	wildcard_entry(e)
-}
-
-else := ""
+# suffix(texts) explains, unless every principal is a named outside account,
+# that no condition confines the grant.
+suffix(texts) := "" if {
+	every text in texts {
+		endswith(text, "(outside the organization)")
+	}
+} else := unconfined
 
 # value_actions are the actions that return a secret's value.
 value_actions := {"secretsmanager:getsecretvalue", "secretsmanager:batchgetsecretvalue"}

@@ -18,14 +18,27 @@ test_as_list if {
 	iam.as_list(["a", "b"]) == ["a", "b"]
 }
 
-test_principal_entries if {
-	iam.principal_entries("*") == {{"type": "*", "value": "*"}}
-	iam.principal_entries({"AWS": ["111122223333", "*"], "Service": "events.amazonaws.com"}) == {
-		{"type": "AWS", "value": "111122223333"},
-		{"type": "AWS", "value": "*"},
-		{"type": "Service", "value": "events.amazonaws.com"},
-	}
-	iam.principal_entries(null) == set()
+test_wildcard_texts if {
+	iam.wildcard_texts("*") == {"*"}
+	iam.wildcard_texts({"AWS": ["111122223333", "*", "arn:aws:iam::*:root"], "Service": "events.amazonaws.com"}) == {"*", "arn:aws:iam::*:root"}
+	iam.wildcard_texts({"AWS": "arn:aws:iam::111122223333:role/*"}) == set()
+}
+
+test_external_texts if {
+	inp := fixtures.base
+	iam.external_texts("*") == {"*"} with input as inp
+	iam.external_texts({
+		"AWS": ["111122223333", "222233334444", "arn:aws:iam::222233334444:role/app", "444455556666", "arn:aws:iam::555566667777:role/x", "AROAEXAMPLEUNIQUEID1"],
+		"Service": "events.amazonaws.com",
+		"Federated": ["cognito-identity.amazonaws.com", "arn:aws:iam::222233334444:saml-provider/corp"],
+		"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
+	}) == {
+		"account 444455556666 (outside the organization)",
+		"arn:aws:iam::555566667777:role/x (outside the organization)",
+		"service principal events.amazonaws.com",
+		"federated principal cognito-identity.amazonaws.com",
+		"canonical user 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
+	} with input as inp
 }
 
 test_account_of if {
@@ -37,12 +50,12 @@ test_account_of if {
 	not iam.account_of("11112222333x")
 }
 
-test_wildcard_entries if {
-	iam.wildcard_entry({"type": "*", "value": "*"})
-	iam.wildcard_entry({"type": "AWS", "value": "*"})
-	iam.wildcard_entry({"type": "AWS", "value": "arn:aws:iam::*:root"})
-	not iam.wildcard_entry({"type": "AWS", "value": "arn:aws:iam::111122223333:role/*"})
-	not iam.wildcard_entry({"type": "Service", "value": "events.amazonaws.com"})
+test_wildcard_principals if {
+	iam.wildcard("*", "*")
+	iam.wildcard("AWS", "*")
+	iam.wildcard("AWS", "arn:aws:iam::*:root")
+	not iam.wildcard("AWS", "arn:aws:iam::111122223333:role/*")
+	not iam.wildcard("Service", "events.amazonaws.com")
 }
 
 test_internal_accounts if {
@@ -53,18 +66,15 @@ test_internal_accounts if {
 	not iam.internal_account("444455556666") with input as inp
 }
 
-test_conditions_keep_only_identity_keys_and_positive_operators if {
-	s := {"Condition": {
-		"StringEquals": {"AWS:PrincipalOrgID": "o-exampleorg", "aws:RequestedRegion": "us-east-1"},
-		"StringEqualsIfExists": {"aws:PrincipalAccount": "111122223333"},
-		"ForAllValues:StringLike": {"aws:PrincipalOrgPaths": "o-exampleorg/*"},
-		"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-exampleorg/r-root/*"]},
-		"StringNotEquals": {"aws:SourceAccount": "444455556666"},
-	}}
-	iam.conditions(s) == [
-		{"op": "ForAnyValue:StringLike", "key": "aws:PrincipalOrgPaths", "kind": "orgpath", "values": ["o-exampleorg/r-root/*"]},
-		{"op": "StringEquals", "key": "AWS:PrincipalOrgID", "kind": "org", "values": ["o-exampleorg"]},
-	]
+test_only_positive_operators_on_identity_keys_restrict if {
+	iam.restricted({"Condition": {"StringEquals": {"AWS:PrincipalOrgID": "o-exampleorg"}}})
+	iam.restricted({"Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-exampleorg/r-root/*"]}}})
+	not iam.restricted({"Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}})
+	not iam.restricted({"Condition": {"StringEqualsIfExists": {"aws:PrincipalAccount": "111122223333"}}})
+	not iam.restricted({"Condition": {"ForAllValues:StringLike": {"aws:PrincipalOrgPaths": "o-exampleorg/*"}}})
+	not iam.restricted({"Condition": {"StringNotEquals": {"aws:SourceAccount": "444455556666"}}})
+	not iam.restricted({"Condition": {"stringEquals": {"aws:SourceAccount": "111122223333"}}})
+	not iam.restricted({})
 }
 
 test_pins if {

@@ -18,7 +18,7 @@ primary_region := input.secret.PrimaryRegion
 
 # replica holds when the evaluated secret is a replica: its primary region is not
 # the region it is evaluated in.
-replica if primary_region != input.region
+replica if input.secret.PrimaryRegion != input.region
 
 # owning_service is the AWS service that manages the secret (OwningService, e.g. "rds").
 owning_service := s if {
@@ -27,13 +27,24 @@ owning_service := s if {
 }
 
 # managed_reason is the skip reason for checks that the owning service fulfils itself.
-managed_reason := sprintf("managed by %s", [owning_service])
+managed_reason := sprintf("managed by %s", [s]) if {
+	s := input.secret.OwningService
+	s != ""
+}
 
 # rotation_replica_reason is the skip reason of the rotation checks on a replica.
-rotation_replica_reason := sprintf("replica of %s: rotation is managed by the primary region", [primary_region]) if replica
+rotation_replica_reason := sprintf("replica of %s: rotation is managed by the primary region", [p]) if {
+	p := input.secret.PrimaryRegion
+	p != input.region
+}
 
-# rotation_enabled holds when automatic rotation is turned on.
-rotation_enabled if input.secret.RotationEnabled == true
+# rotation_skip are the skip reasons of the checks on rotation age and
+# schedule: deleted, replica (the primary rotates it), managed by a service.
+rotation_skip contains deleted_reason
+
+rotation_skip contains rotation_replica_reason
+
+rotation_skip contains managed_reason
 
 # has_tag(key) holds when the secret has a tag with that key.
 has_tag(key) if {

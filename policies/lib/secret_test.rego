@@ -9,7 +9,7 @@ test_base_secret_is_plain if {
 	not secret.deleted with input as inp
 	not secret.replica with input as inp
 	not secret.owning_service with input as inp
-	secret.rotation_enabled with input as inp
+	count(secret.rotation_skip) == 0 with input as inp
 	secret.last_rotation == "2026-11-01T00:00:00Z" with input as inp
 }
 

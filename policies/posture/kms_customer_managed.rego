@@ -27,44 +27,49 @@ import data.lib
 
 skip contains lib.secret.deleted_reason
 
-# applicable holds when no skip reason applies.
-applicable if count(skip) == 0
+deny contains sprintf("secret: key %s not found in the inventory (unknown key)", [key_ref(input.secret)]) if {
+	input.kms_key == null
+	count(skip) == 0
+}
 
-# aws_managed_alias is the alias of the AWS managed key for Secrets Manager.
-aws_managed_alias := "alias/aws/secretsmanager"
+deny contains sprintf("secret uses the AWS managed key %s, not a customer managed key", [key_text(key_ref(input.secret), input.kms_key)]) if {
+	input.kms_key.KeyManager == "AWS"
+	count(skip) == 0
+}
 
-# secret_key_ref is the key reference the secret names.
-secret_key_ref := object.get(input.secret, "KmsKeyId", aws_managed_alias)
-
-deny contains msg if {
-	applicable
-	msg := key_problem("secret", secret_key_ref, object.get(input, "kms_key", null))
+deny contains sprintf("secret: key %s is not in kms_key_allowlist", [key_text(key_ref(input.secret), input.kms_key)]) if {
+	input.kms_key.KeyManager == "CUSTOMER"
+	count(input.params.kms_key_allowlist) > 0
+	not allowlisted(input.kms_key)
+	count(skip) == 0
 }
 
 deny contains msg if {
-	applicable
 	some replica in input.secret.ReplicationStatus
-	region := replica.Region
-	ref := object.get(replica, "KmsKeyId", aws_managed_alias)
-	key := object.get(object.get(input, "replica_kms_keys", {}), region, null)
-	msg := key_problem(sprintf("replica %s", [region]), ref, key)
+	msg := replica_problem(replica, object.get(object.get(input, "replica_kms_keys", {}), replica.Region, null))
+	count(skip) == 0
 }
 
-# key_problem(what, ref, key) describes why key (resolved from ref) does not
-# comply; undefined when it does.
-key_problem(what, ref, key) := sprintf("%s: key %s not found in the inventory (unknown key)", [what, ref]) if {
+# key_ref(x) is the key reference a secret or a replica names: its KmsKeyId,
+# the AWS managed key when absent.
+key_ref(x) := object.get(x, "KmsKeyId", "alias/aws/secretsmanager")
+
+# replica_problem(replica, key) describes why a replica's key does not comply.
+replica_problem(replica, key) := sprintf("replica %s: key %s not found in the inventory (unknown key)", [replica.Region, key_ref(replica)]) if {
 	key == null
-} else := sprintf("%s uses the AWS managed key %s, not a customer managed key", [what, key_text(ref, key)]) if {
+} else := sprintf("replica %s uses the AWS managed key %s, not a customer managed key", [replica.Region, key_text(key_ref(replica), key)]) if {
 	key.KeyManager == "AWS"
-} else := sprintf("%s: key %s is not in kms_key_allowlist", [what, key_text(ref, key)]) if {
+} else := sprintf("replica %s: key %s is not in kms_key_allowlist", [replica.Region, key_text(key_ref(replica), key)]) if {
+	key.KeyManager == "CUSTOMER"
 	count(input.params.kms_key_allowlist) > 0
 	not allowlisted(key)
 }
 
-# key_text(ref, key) names a key for messages: its ARN, or the reference.
-key_text(ref, key) := sprintf("%s (%s)", [key.Arn, concat(", ", object.get(key, "AliasNames", []))]) if {
+# key_text(ref, key) names a key for messages: its ARN (with its aliases), else
+# its alias name, else the reference.
+key_text(ref, key) := sprintf("%s (%s)", [key.Arn, concat(", ", key.AliasNames)]) if {
 	key.Arn
-	count(object.get(key, "AliasNames", [])) > 0
+	count(key.AliasNames) > 0
 } else := key.Arn if {
 	key.Arn
 } else := object.get(key, "AliasName", ref)

@@ -35,10 +35,8 @@ import data.lib
 
 skip contains lib.secret.deleted_reason
 
-# applicable holds when no skip reason applies.
-applicable if count(skip) == 0
-
 deny contains finding.message if {
-	applicable
+	input.resource_policy.Statement
+	count(skip) == 0
 	some finding in lib.iam.external_findings(input.resource_policy)
 }

@@ -27,30 +27,31 @@ skip contains lib.secret.deleted_reason
 skip contains sprintf("replica of %s: replication is configured on the primary", [lib.secret.primary_region]) if lib.secret.replica
 
 skip contains sprintf("no replica region required (required_replica_regions names none besides %s)", [input.region]) if {
-	count(required) == 0
+	every region in input.params.required_replica_regions {
+		region == input.region
+	}
 }
-
-# applicable holds when no skip reason applies.
-applicable if count(skip) == 0
-
-# required is the set of regions that must hold a replica.
-required := {r | some r in input.params.required_replica_regions; r != input.region}
-
-# replicas maps each replica region to its ReplicationStatus entry.
-replicas := {r.Region: r | some r in input.secret.ReplicationStatus}
 
 deny contains sprintf("required replica region %s is missing", [region]) if {
-	applicable
-	some region in required
-	not replicas[region]
+	some region in input.params.required_replica_regions
+	region != input.region
+	not replicated_to(region)
+	count(skip) == 0
 }
 
-deny contains msg if {
-	applicable
-	some region in required
-	status := object.get(replicas[region], "Status", "unknown")
+deny contains sprintf("replica %s is %s, not InSync%s", [region, status, status_message(replica)]) if {
+	some region in input.params.required_replica_regions
+	some replica in input.secret.ReplicationStatus
+	replica.Region == region
+	status := object.get(replica, "Status", "unknown")
 	status != "InSync"
-	msg := sprintf("replica %s is %s, not InSync%s", [region, status, status_message(replicas[region])])
+	region != input.region
+	count(skip) == 0
+}
+
+replicated_to(region) if {
+	some replica in input.secret.ReplicationStatus
+	replica.Region == region
 }
 
 status_message(replica) := sprintf(": %s", [replica.StatusMessage]) if replica.StatusMessage != ""

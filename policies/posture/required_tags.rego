@@ -22,19 +22,15 @@ import data.lib
 
 skip contains lib.secret.deleted_reason
 
-# applicable holds when no skip reason applies.
-applicable if count(skip) == 0
-
 deny contains sprintf("required tag %s is missing", [key]) if {
-	applicable
 	some key in input.params.required_tag_keys
 	not lib.secret.has_tag(key)
+	count(skip) == 0
 }
 
-deny contains sprintf("required tag %s has an empty value", [key]) if {
-	applicable
-	some key in input.params.required_tag_keys
+deny contains sprintf("required tag %s has an empty value", [tag.Key]) if {
 	some tag in input.secret.Tags
-	tag.Key == key
+	tag.Key in input.params.required_tag_keys
 	trim_space(object.get(tag, "Value", "")) == ""
+	count(skip) == 0
 }

@@ -23,25 +23,24 @@ package posture.rotated_recently
 
 import data.lib
 
-skip contains lib.secret.deleted_reason
+skip contains reason if some reason in lib.secret.rotation_skip
 
-skip contains lib.secret.rotation_replica_reason
-
-skip contains lib.secret.managed_reason
-
-skip contains "neither LastRotatedDate nor CreatedDate is known" if not lib.secret.last_rotation
+skip contains "neither LastRotatedDate nor CreatedDate is known" if {
+	not input.secret.LastRotatedDate
+	not input.secret.CreatedDate
+}
 
 deny contains sprintf("last rotated %d days ago (%s), exceeds %d", [days, last, input.params.max_days_since_rotation]) if {
 	last := input.secret.LastRotatedDate
-	days := lib.time.days_since(last)
-	days > input.params.max_days_since_rotation
+	time.parse_rfc3339_ns(last) <= lib.time.now_ns - ((input.params.max_days_since_rotation + 1) * lib.time.ns_per_day)
 	count(skip) == 0
+	days := lib.time.days_since(last)
 }
 
 deny contains sprintf("never rotated; created %d days ago (%s), exceeds %d", [days, created, input.params.max_days_since_rotation]) if {
 	not input.secret.LastRotatedDate
 	created := input.secret.CreatedDate
-	days := lib.time.days_since(created)
-	days > input.params.max_days_since_rotation
+	lib.time.older_than_days(created, input.params.max_days_since_rotation)
 	count(skip) == 0
+	days := lib.time.days_since(created)
 }

@@ -27,11 +27,7 @@ package posture.rotation_enabled
 
 import data.lib
 
-skip contains lib.secret.deleted_reason
-
-skip contains lib.secret.rotation_replica_reason
-
-skip contains lib.secret.managed_reason
+skip contains reason if some reason in lib.secret.rotation_skip
 
 deny contains "automatic rotation is not enabled" if {
 	not input.secret.RotationEnabled

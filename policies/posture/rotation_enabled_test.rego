@@ -1,4 +1,4 @@
-# Tests for posture.rotation_enabled.
+# Tests for posture.rotation_enabled (schedule parsing: lib/schedule_test.rego).
 package posture.rotation_enabled_test
 
 import data.lib.fixtures
@@ -11,7 +11,7 @@ test_allow_rotation_every_30_days if {
 }
 
 test_allow_interval_equal_to_max if {
-	inp := fixtures.secret({"RotationRules": {"AutomaticallyAfterDays": 90}})
+	inp := fixtures.rotation_rules({"AutomaticallyAfterDays": 90})
 	count(rotation_enabled.deny) == 0 with input as inp
 }
 
@@ -26,92 +26,60 @@ test_deny_rotation_enabled_absent if {
 }
 
 test_deny_interval_exceeds_max if {
-	inp := fixtures.secret({"RotationRules": {"AutomaticallyAfterDays": 120}})
+	inp := fixtures.rotation_rules({"AutomaticallyAfterDays": 120})
 	rotation_enabled.deny == {"rotation interval 120 days exceeds 90"} with input as inp
 }
 
 test_allow_interval_within_overridden_max if {
-	inp := fixtures.merge(fixtures.secret({"RotationRules": {"AutomaticallyAfterDays": 120}}), {"params": {"max_rotation_days": 180}})
+	inp := fixtures.merge(fixtures.rotation_rules({"AutomaticallyAfterDays": 120}), {"params": {"max_rotation_days": 180}})
 	count(rotation_enabled.deny) == 0 with input as inp
 }
 
 test_deny_rate_expression_exceeds_max if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "rate(120 days)", "Duration": "2h"}})
+	inp := fixtures.rotation_rules({"ScheduleExpression": "rate(120 days)", "Duration": "2h"})
 	rotation_enabled.deny == {"rotation interval 120 days (rate(120 days)) exceeds 90"} with input as inp
 }
 
-test_allow_rate_in_hours if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "rate(4 hours)"}})
-	count(rotation_enabled.deny) == 0 with input as inp
+test_deny_rate_expression_reported_with_days if {
+	inp := fixtures.rotation_rules({"ScheduleExpression": "rate(120 days)", "AutomaticallyAfterDays": 120})
+	rotation_enabled.deny == {"rotation interval 120 days exceeds 90"} with input as inp
 }
 
-test_allow_schedule_expression_wins_over_days if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "rate(10 days)", "AutomaticallyAfterDays": 10}})
-	rotation_enabled.interval.days == 10 with input as inp
+test_allow_rate_in_hours if {
+	inp := fixtures.rotation_rules({"ScheduleExpression": "rate(4 hours)"})
 	count(rotation_enabled.deny) == 0 with input as inp
 }
 
 test_allow_cron_weekly if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 16 ? * SUN *)"}})
-	rotation_enabled.interval.days == 7 with input as inp
-	count(rotation_enabled.deny) == 0 with input as inp
-}
-
-test_allow_cron_daily if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 4 * * ? *)"}})
-	rotation_enabled.interval.days == 7 with input as inp
-}
-
-test_allow_cron_monthly if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 0 1 * ? *)"}})
-	rotation_enabled.interval.days == 31 with input as inp
+	inp := fixtures.rotation_rules({"ScheduleExpression": "cron(0 16 ? * SUN *)", "Duration": "3h"})
 	count(rotation_enabled.deny) == 0 with input as inp
 }
 
 test_deny_cron_nth_weekday_over_lower_max if {
 	inp := fixtures.merge(
-		fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 0 ? * 2#1 *)"}}),
+		fixtures.rotation_rules({"ScheduleExpression": "cron(0 0 ? * 2#1 *)"}),
 		{"params": {"max_rotation_days": 30}},
 	)
 	rotation_enabled.deny == {"rotation schedule cron(0 0 ? * 2#1 *) runs up to 35 days apart, which exceeds 30"} with input as inp
 }
 
-test_deny_cron_late_days_over_lower_max if {
-	inp := fixtures.merge(
-		fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 0 31 * ? *)"}}),
-		{"params": {"max_rotation_days": 60}},
-	)
-	rotation_enabled.deny == {"rotation schedule cron(0 0 31 * ? *) runs up to 62 days apart, which exceeds 60"} with input as inp
-}
-
 test_deny_cron_every_six_months if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 0 1 1/6 ? *)"}})
+	inp := fixtures.rotation_rules({"ScheduleExpression": "cron(0 0 1 1/6 ? *)"})
 	rotation_enabled.deny == {"rotation schedule cron(0 0 1 1/6 ? *) runs up to 186 days apart, which exceeds 90"} with input as inp
 }
 
-test_deny_cron_once_a_year if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 0 1 JAN ? *)"}})
-	rotation_enabled.deny == {"rotation schedule cron(0 0 1 JAN ? *) runs up to 372 days apart, which exceeds 90"} with input as inp
-}
-
-test_deny_cron_month_list_with_long_gap if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 0 1 1,2,MAR ? *)"}})
-	rotation_enabled.interval.days == 310 with input as inp
-}
-
 test_deny_cron_quarterly_over_default if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 0 1 1,4,7,10 ? *)"}})
+	inp := fixtures.rotation_rules({"ScheduleExpression": "cron(0 0 1 1,4,7,10 ? *)"})
 	rotation_enabled.deny == {"rotation schedule cron(0 0 1 1,4,7,10 ? *) runs up to 93 days apart, which exceeds 90"} with input as inp
 }
 
-test_allow_cron_month_range if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(0 0 1 JAN-DEC ? *)"}})
-	rotation_enabled.interval.days == 31 with input as inp
+test_allow_cron_quarterly_with_overridden_max if {
+	inp := fixtures.merge(fixtures.rotation_rules({"ScheduleExpression": "cron(0 0 1 1,4,7,10 ? *)"}), {"params": {"max_rotation_days": 100}})
+	count(rotation_enabled.deny) == 0 with input as inp
 }
 
-test_allow_unparseable_schedule_falls_back_to_days if {
-	inp := fixtures.secret({"RotationRules": {"ScheduleExpression": "cron(bad)", "AutomaticallyAfterDays": 30}})
-	rotation_enabled.interval.days == 30 with input as inp
+test_allow_unreadable_schedule if {
+	inp := fixtures.rotation_rules({"ScheduleExpression": "cron(bad)"})
 	count(rotation_enabled.deny) == 0 with input as inp
 }
 

@@ -36,9 +36,9 @@ skip contains "automatic rotation is not enabled (see rotation-enabled)" if not 
 
 deny contains msg if {
 	next := input.secret.NextRotationDate
-	overdue_ns := lib.time.now_ns - time.parse_rfc3339_ns(next)
-	overdue_ns > input.params.rotation_overdue_grace_hours * lib.time.ns_per_hour
+	time.parse_rfc3339_ns(next) < lib.time.now_ns - (input.params.rotation_overdue_grace_hours * lib.time.ns_per_hour)
 	count(skip) == 0
+	overdue_ns := lib.time.now_ns - time.parse_rfc3339_ns(next)
 	msg := sprintf(
 		"scheduled rotation is overdue: NextRotationDate %s is %s past (grace %d hours)",
 		[next, lib.time.age_text(floor(overdue_ns / lib.time.ns_per_hour)), input.params.rotation_overdue_grace_hours],
@@ -63,7 +63,7 @@ deny contains msg if {
 	"AWSPENDING" in stages
 	not "AWSCURRENT" in stages
 	changed := input.secret.LastChangedDate
-	lib.time.now_ns - time.parse_rfc3339_ns(changed) > input.params.rotation_overdue_grace_hours * lib.time.ns_per_hour
+	time.parse_rfc3339_ns(changed) < lib.time.now_ns - (input.params.rotation_overdue_grace_hours * lib.time.ns_per_hour)
 	count(skip) == 0
 	msg := sprintf(
 		"latest rotation did not complete: version %s has been AWSPENDING without AWSCURRENT since LastChangedDate %s, more than %d hours ago",

@@ -39,9 +39,9 @@ skip contains "neither LastAccessedDate nor CreatedDate is known" if {
 deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [days, lib.time.date(last), input.params.unused_for_days]) if {
 	not input.secret.ReplicationStatus
 	last := input.secret.LastAccessedDate
-	days := lib.time.days_since(last)
-	days > input.params.unused_for_days
+	time.parse_rfc3339_ns(last) <= lib.time.now_ns - ((input.params.unused_for_days + 1) * lib.time.ns_per_day)
 	count(skip) == 0
+	days := lib.time.days_since(last)
 }
 
 # With replicas: the latest access of the secret and its replicas.
@@ -59,9 +59,9 @@ deny contains sprintf("never accessed; created %d days ago (%s), exceeds %d", [d
 	not input.secret.LastAccessedDate
 	count(lib.secret.access_dates) == 0
 	created := input.secret.CreatedDate
-	days := lib.time.days_since(created)
-	days > input.params.unused_for_days
+	lib.time.older_than_days(created, input.params.unused_for_days)
 	count(skip) == 0
+	days := lib.time.days_since(created)
 }
 
 # last_access_text(ns) renders the date of the latest access (and where it happened).
