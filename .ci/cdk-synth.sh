@@ -13,10 +13,10 @@ export CDK_DISABLE_CLI_TELEMETRY=true
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN CDK_DEFAULT_ACCOUNT CDK_DEFAULT_REGION
 
-npm ci --no-audit --no-fund --loglevel=error
+npm ci --prefix .cdk --no-audit --no-fund --loglevel=error
 rm -rf cdk.out
 start=$(date +%s)
-npx --no-install cdk synth --quiet --no-notices --ci
+.cdk/node_modules/.bin/cdk synth --quiet --no-notices --ci
 echo "cdk synth: $(( $(date +%s) - start ))s"
 
 # The synth produced the central template, the three bundled arm64 handlers

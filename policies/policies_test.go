@@ -19,6 +19,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/format"
+	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
@@ -522,6 +523,48 @@ func TestDataDefaults(t *testing.T) {
 		if _, ok := defs[name]; !ok {
 			t.Errorf("parameter %q of docs/contracts.md has no default in data.json", name)
 		}
+	}
+}
+
+// TestOPALoadsDirectory loads the directory as `opa test policies` and
+// `opa eval -d policies` do: every JSON file lands in data, so two files whose
+// top-level keys clash (e.g. two input fixtures side by side in testdata/)
+// would break those commands.
+func TestOPALoadsDirectory(t *testing.T) {
+	if _, err := loader.NewFileLoader().WithRegoVersion(ast.RegoV1).All([]string{"."}); err != nil {
+		t.Fatalf("opa cannot load the policies directory: %v", err)
+	}
+}
+
+// TestTestdataInputs validates the example inputs of testdata/ (used by
+// `warden eval --input`) against input.schema.json.
+func TestTestdataInputs(t *testing.T) {
+	sch := compileSchema(t, "input.schema.json")
+	entries, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		b, err := os.ReadFile(path.Join("testdata", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Errorf("testdata/%s: %v", e.Name(), err)
+			continue
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("testdata/%s does not match input.schema.json: %v", e.Name(), err)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Error("no example input in testdata/")
 	}
 }
 

@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,6 +19,9 @@ type BreakerAnnouncer struct {
 
 // Announce implements rails.Announcer.
 func (b *BreakerAnnouncer) Announce(ctx context.Context, n rails.Notice) error {
+	if b.Alerts == nil {
+		return errors.New("announce open breaker: no alert topic configured")
+	}
 	now := time.Now().UTC()
 	if b.Now != nil {
 		now = b.Now().UTC()

@@ -373,8 +373,9 @@ func orNow(t, now time.Time) time.Time {
 	return t
 }
 
-// ActionRecord is the detail of a "Secret Warden Action" event.
-type ActionRecord struct {
+// EventDetail is the detail of a "Secret Warden Action" event: the action
+// with the event and secret it concerns and what happened.
+type EventDetail struct {
 	EventID   string `json:"event_id,omitempty"`
 	EventName string `json:"event_name,omitempty"`
 	SecretARN string `json:"secret_arn,omitempty"`
@@ -393,7 +394,7 @@ func (x *Executor) publishEvents(ctx context.Context, dec *decide.Decision, outs
 	}
 	evs := make([]Event, 0, len(dec.Actions))
 	for i, a := range dec.Actions {
-		rec := ActionRecord{EventID: dec.EventID, EventName: dec.EventName, SecretARN: orDefault(a.SecretARN, dec.SecretARN),
+		rec := EventDetail{EventID: dec.EventID, EventName: dec.EventName, SecretARN: orDefault(a.SecretARN, dec.SecretARN),
 			AccountID: dec.AccountID, Region: dec.Region, Action: a, Note: outs[i].Note}
 		if outs[i].Err != nil {
 			rec.Error = outs[i].Err.Error()

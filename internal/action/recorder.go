@@ -42,6 +42,9 @@ type Recorded struct {
 // Record records fs and reports the changes. Every finding is attempted;
 // the error joins every failure.
 func (r *Recorder) Record(ctx context.Context, fs []finding.Finding) ([]Recorded, error) {
+	if r.Store == nil {
+		return nil, errors.New("record findings: no store configured")
+	}
 	out := make([]Recorded, 0, len(fs))
 	var errs []error
 	for _, f := range fs {
@@ -78,7 +81,7 @@ func (r *Recorder) Record(ctx context.Context, fs []finding.Finding) ([]Recorded
 			hub = append(hub, f)
 		}
 		if tr.Changed() {
-			evs = append(evs, Event{DetailType: DetailTypeFinding, Detail: FindingRecord{Finding: f, Transition: tr.String()},
+			evs = append(evs, Event{DetailType: DetailTypeFinding, Detail: FindingDetail{Finding: f, Transition: tr.String()},
 				Resources: []string{f.SecretARN}, Time: f.LastSeen})
 		}
 	}
@@ -125,8 +128,8 @@ func (r *Recorder) transition(ctx context.Context, f finding.Finding) (store.Tra
 	return tr, nil
 }
 
-// FindingRecord is the detail of a "Secret Warden Finding" event.
-type FindingRecord struct {
+// FindingDetail is the detail of a "Secret Warden Finding" event.
+type FindingDetail struct {
 	finding.Finding
 	Transition string `json:"transition"`
 }

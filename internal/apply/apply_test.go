@@ -18,7 +18,7 @@ func state() *inventory.State {
 	return inventory.NewState(&snapshot.Snapshot{Secrets: []snapshot.SecretEntry{{
 		AccountID: "111122223333", Region: "us-east-1",
 		Secret: snapshot.Secret{ARN: arn, Name: "app/db", RotationEnabled: true, RotationLambdaARN: "arn:aws:lambda:us-east-1:111122223333:function:rot",
-			RotationRules: &snapshot.RotationRules{AutomaticallyAfterDays: &days},
+			RotationRules:      &snapshot.RotationRules{AutomaticallyAfterDays: &days},
 			VersionIdsToStages: map[string][]string{"v1": {"AWSCURRENT"}},
 			ReplicationStatus:  []snapshot.ReplicationStatus{{Region: "eu-west-1", Status: "InSync"}},
 			Tags:               []snapshot.Tag{{Key: "owner", Value: "team"}}},

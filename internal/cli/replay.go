@@ -74,21 +74,20 @@ func (o *replayOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO, args
 		return err
 	}
 	var snap *snapshot.Snapshot
-	var live *unreadable
-	if o.snapshot == "" {
-		snap, live, err = liveSnapshot(ctx, &o.live, stdio)
-	} else {
-		snap, err = snapshot.Load(o.snapshot)
-		if err != nil {
-			err = badInput(err)
+	if o.snapshot != "" {
+		if snap, err = snapshot.Load(o.snapshot); err != nil {
+			return badInput(err)
 		}
-	}
-	if err != nil {
-		return err
 	}
 	l, err := o.load(ctx)
 	if err != nil {
 		return badInput(err)
+	}
+	var live *unreadable
+	if snap == nil {
+		if snap, live, err = liveSnapshot(ctx, &o.live, stdio); err != nil {
+			return err
+		}
 	}
 	var events []event.Event
 	var bad int

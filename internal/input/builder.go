@@ -111,6 +111,15 @@ func (b *Builder) Params(e *snapshot.SecretEntry) map[string]any {
 // ErrBrokenSecret marks input that cannot be built from a secret's data.
 var ErrBrokenSecret = errors.New("broken secret data")
 
+// UnreadError is returned for an entry the inventory could not read (access
+// denied, throttled, unreachable): its reason is reported as is.
+type UnreadError struct {
+	// Reason is the inventory's explanation.
+	Reason string
+}
+
+func (e *UnreadError) Error() string { return e.Reason }
+
 // Build returns the posture input for one secret. A secret whose data is
 // broken (no ARN, a resource policy that is not JSON) returns an error
 // wrapping ErrBrokenSecret.
@@ -219,7 +228,7 @@ func (b *Builder) base(ctx context.Context, e *snapshot.SecretEntry, at time.Tim
 		return nil, fmt.Errorf("%w: secret %q in %s/%s has no ARN", ErrBrokenSecret, s.Name, e.AccountID, e.Region)
 	}
 	if e.Error != "" {
-		return nil, fmt.Errorf("%w: %s", ErrBrokenSecret, e.Error)
+		return nil, &UnreadError{Reason: e.Error}
 	}
 	o := &obj{kv: make([][2]*ast.Term, 0, 12)}
 	o.set("schema_version", ast.StringTerm(SchemaVersion))

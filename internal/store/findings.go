@@ -208,7 +208,8 @@ func (s *Store) Get(ctx context.Context, secretARN, policyID string) (f finding.
 	return it.finding(), true, nil
 }
 
-// Findings returns every stored finding of a secret, ordered by policy id.
+// Findings returns every stored finding of a secret, ordered by policy id
+// (items that only hold a prior policy saved by a remediation are skipped).
 func (s *Store) Findings(ctx context.Context, secretARN string) ([]finding.Finding, error) {
 	items, err := s.queryPrefix(ctx, FindingPK(secretARN), "POLICY#")
 	if err != nil {
@@ -216,6 +217,9 @@ func (s *Store) Findings(ctx context.Context, secretARN string) ([]finding.Findi
 	}
 	out := make([]finding.Finding, 0, len(items))
 	for _, item := range items {
+		if stringAttr(item, "status") == "" {
+			continue // only a saved prior policy (an incident rule's remediation)
+		}
 		var it findingItem
 		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 			return nil, fmt.Errorf("decode finding of %s: %w", secretARN, err)

@@ -175,3 +175,18 @@ func TestRecordRejectsIncompleteFinding(t *testing.T) {
 		t.Fatal("want an error for a finding without a secret ARN")
 	}
 }
+
+func TestPriorPolicyAloneIsNotAFinding(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	if err := s.SavePriorPolicy(ctx, arn, "resource-policy-exposed", "{}", t0); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := s.Findings(ctx, arn)
+	if err != nil || len(fs) != 0 {
+		t.Fatalf("findings: %+v %v", fs, err)
+	}
+	if _, found, _ := s.Get(ctx, arn, "resource-policy-exposed"); !found {
+		t.Fatal("the item exists")
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -48,9 +49,16 @@ func (h *History) ctx() context.Context {
 	return context.Background()
 }
 
+// errNoStore is the failure of a History without a store.
+var errNoStore = errors.New("no store configured")
+
 func (h *History) fail(op string, err error, attrs ...any) {
 	h.Errors++
-	h.Store.log().Warn("history degraded: "+op+" failed", append(attrs, slog.String("error", err.Error()))...)
+	log := slog.Default()
+	if h.Store != nil {
+		log = h.Store.log()
+	}
+	log.Warn("history degraded: "+op+" failed", append(attrs, slog.String("error", err.Error()))...)
 }
 
 // DeniedRead implements decide.History.
@@ -59,7 +67,10 @@ func (h *History) DeniedRead(principal string, t time.Time) int {
 	if window <= 0 {
 		window = 15 * time.Minute
 	}
-	n, err := h.Store.DeniedRead(h.ctx(), principal, t, window)
+	n, err := 0, errNoStore
+	if h.Store != nil {
+		n, err = h.Store.DeniedRead(h.ctx(), principal, t, window)
+	}
 	if err != nil {
 		h.fail("count access-denied reads", err)
 		return 1
@@ -69,7 +80,11 @@ func (h *History) DeniedRead(principal string, t time.Time) int {
 
 // Read implements decide.History.
 func (h *History) Read(keys []string, secret string, t time.Time) {
-	if err := h.Store.RecordRead(h.ctx(), keys, secret, t); err != nil {
+	err := errNoStore
+	if h.Store != nil {
+		err = h.Store.RecordRead(h.ctx(), keys, secret, t)
+	}
+	if err != nil {
 		h.fail("record read in the access ledger", err, slog.String("secret_arn", secret))
 	}
 }
@@ -80,7 +95,11 @@ func (h *History) Reads(keys []string, t time.Time) []string {
 	if ttl <= 0 {
 		ttl = LedgerTTL
 	}
-	out, err := h.Store.Reads(h.ctx(), keys, t.Add(-ttl))
+	var out []string
+	err := errNoStore
+	if h.Store != nil {
+		out, err = h.Store.Reads(h.ctx(), keys, t.Add(-ttl))
+	}
 	if err != nil {
 		h.fail("read the access ledger", err)
 		return []string{}
@@ -91,7 +110,10 @@ func (h *History) Reads(keys []string, t time.Time) []string {
 // Rotated implements decide.History: whether the rails allowed an emergency
 // rotation of secret within the dedupe window (the marker is live at t).
 func (h *History) Rotated(secret string, t time.Time) bool {
-	seen, err := h.Store.Seen(h.ctx(), RotationDedupeKey(secret), t)
+	seen, err := true, errNoStore
+	if h.Store != nil {
+		seen, err = h.Store.Seen(h.ctx(), RotationDedupeKey(secret), t)
+	}
 	if err != nil {
 		h.fail("read the rotation dedupe marker", err, slog.String("secret_arn", secret))
 		return true

@@ -66,3 +66,14 @@ func TestHistoryDegradesSafely(t *testing.T) {
 		t.Fatalf("errors = %d, want 4", h.Errors)
 	}
 }
+
+func TestHistoryWithoutStoreDegrades(t *testing.T) {
+	h := &store.History{}
+	if !h.Rotated(arnA, t0) || h.DeniedRead("p", t0) != 1 || len(h.Reads([]string{"k"}, t0)) != 0 {
+		t.Fatal("a History without a store degrades like a failing one")
+	}
+	h.Read([]string{"k"}, arnA, t0)
+	if h.Errors != 4 {
+		t.Fatalf("errors = %d", h.Errors)
+	}
+}

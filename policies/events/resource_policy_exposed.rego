@@ -2,7 +2,7 @@
 # title: Resource policy made public or external
 # description: >-
 #   A successful PutResourcePolicy whose policy (request.resourcePolicy, a JSON
-#   string) grants access outside the organization, with no-external-access's
+#   string; input.resource_policy when the request lacks it) grants access outside the organization, with no-external-access's
 #   semantics: a wildcard principal or NotPrincipal not confined to the
 #   organization by a condition, an account outside the organization and
 #   trusted_account_ids, a service principal without a source condition. Responds
@@ -26,7 +26,8 @@ package events.resource_policy_exposed
 
 import data.lib
 
-# policy is the resource policy the call put, parsed.
+# policy is the resource policy the call put, parsed; the secret's current
+# policy (input.resource_policy) when the request does not carry it.
 policy := json.unmarshal(raw) if {
 	lib.event.succeeded_call("PutResourcePolicy")
 	raw := lib.event.request.resourcePolicy
@@ -36,6 +37,9 @@ policy := json.unmarshal(raw) if {
 	lib.event.succeeded_call("PutResourcePolicy")
 	raw := lib.event.request.resourcePolicy
 	is_object(raw)
+} else := input.resource_policy if {
+	lib.event.succeeded_call("PutResourcePolicy")
+	not lib.event.request.resourcePolicy
 }
 
 # findings are the policy's statements that grant outside the organization.

@@ -63,6 +63,16 @@ test_respond_policy_given_as_object if {
 	count(resource_policy_exposed.respond) == 3 with input as inp
 }
 
+test_respond_policy_missing_from_request if {
+	inp := fixtures.merge(
+		fixtures.event({"name": "PutResourcePolicy", "request": {"secretId": "payments/db"}}),
+		{"resource_policy": {"Version": "2012-10-17", "Statement": [internal, public]}},
+	)
+	some r in resource_policy_exposed.respond with input as inp
+	r.kind == "remediate"
+	r.statements == [1]
+}
+
 test_ignore_policy_restricted_to_org if {
 	inp := put([internal, object.union(public, {"Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-exampleorg"}}})], {})
 	count(resource_policy_exposed.respond) == 0 with input as inp

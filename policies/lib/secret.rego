@@ -7,9 +7,6 @@
 # scope: package
 package lib.secret
 
-# deleted holds when the secret is scheduled for deletion (DeletedDate present).
-deleted if input.secret.DeletedDate
-
 # deleted_reason is the skip reason every check gives for a deleted secret.
 deleted_reason := sprintf("secret is scheduled for deletion (DeletedDate %s)", [input.secret.DeletedDate])
 
@@ -19,12 +16,6 @@ primary_region := input.secret.PrimaryRegion
 # replica holds when the evaluated secret is a replica: its primary region is not
 # the region it is evaluated in.
 replica if input.secret.PrimaryRegion != input.region
-
-# owning_service is the AWS service that manages the secret (OwningService, e.g. "rds").
-owning_service := s if {
-	s := input.secret.OwningService
-	s != ""
-}
 
 # managed_reason is the skip reason for checks that the owning service fulfils itself.
 managed_reason := sprintf("managed by %s", [s]) if {

@@ -6,16 +6,15 @@ import data.lib.secret
 
 test_base_secret_is_plain if {
 	inp := fixtures.base
-	not secret.deleted with input as inp
+	not secret.deleted_reason with input as inp
 	not secret.replica with input as inp
-	not secret.owning_service with input as inp
+	not secret.managed_reason with input as inp
 	count(secret.rotation_skip) == 0 with input as inp
 	secret.last_rotation == "2026-11-01T00:00:00Z" with input as inp
 }
 
 test_deleted if {
 	inp := fixtures.secret({"DeletedDate": "2026-11-18T10:00:00Z"})
-	secret.deleted with input as inp
 	secret.deleted_reason == "secret is scheduled for deletion (DeletedDate 2026-11-18T10:00:00Z)" with input as inp
 }
 

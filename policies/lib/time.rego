@@ -24,9 +24,6 @@ older_than_days(ts, days) if time.parse_rfc3339_ns(ts) <= now_ns - ((days + 1) *
 # negative when ts lies in the future.
 days_since(ts) := floor((now_ns - time.parse_rfc3339_ns(ts)) / ns_per_day)
 
-# hours_since(ts) is the number of whole hours (rounded down) from ts to input.now.
-hours_since(ts) := floor((now_ns - time.parse_rfc3339_ns(ts)) / ns_per_hour)
-
 # date(ts) is the calendar date part (YYYY-MM-DD) of an RFC 3339 timestamp, for messages.
 date(ts) := substring(ts, 0, 10)
 

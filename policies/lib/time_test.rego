@@ -20,8 +20,12 @@ test_days_since_future_is_negative if {
 	ltime.days_since("2026-11-25T00:00:00Z") == -5 with input as fixtures.base
 }
 
-test_hours_since if {
-	ltime.hours_since("2026-11-18T20:00:00Z") == 28 with input as fixtures.base
+test_older_than_days_matches_days_since if {
+	not ltime.older_than_days("2026-08-22T00:00:00Z", 90) with input as fixtures.base
+	not ltime.older_than_days("2026-08-21T00:00:01Z", 90) with input as fixtures.base
+	ltime.older_than_days("2026-08-21T00:00:00Z", 90) with input as fixtures.base
+	ltime.days_since("2026-08-21T00:00:00Z") == 91 with input as fixtures.base
+	ltime.days_since("2026-08-21T00:00:01Z") == 90 with input as fixtures.base
 }
 
 test_age_text if {

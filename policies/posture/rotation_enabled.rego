@@ -2,14 +2,16 @@
 # title: Automatic rotation is enabled
 # description: >-
 #   The secret has automatic rotation turned on, and its schedule rotates it at
-#   least every max_rotation_days days. The interval comes from
-#   RotationRules.ScheduleExpression when it is set (rate(N days), or for cron()
-#   the longest gap the expression allows: 7 days for weekly or daily schedules,
-#   35 for a weekday of the month, 31 for a day of the month (62 when only days
-#   after the 28th), 31 per month otherwise), else from
-#   RotationRules.AutomaticallyAfterDays. Not applicable to deleted secrets,
-#   replicas (the primary rotates them) and secrets managed by another AWS
-#   service (OwningService, e.g. RDS rotates its master user secrets itself).
+#   least every max_rotation_days days. The interval is
+#   RotationRules.AutomaticallyAfterDays when present (AWS reports it for rate()
+#   schedules too), else the longest gap RotationRules.ScheduleExpression allows
+#   (lib.schedule: N for rate(N days); for cron() 7 days for daily or weekly
+#   schedules, 35 for the Nth or last weekday of the month, 31 for days of the
+#   month, 62 when every listed day is after the 28th, and 31 per month of the
+#   longest gap between the allowed months); an expression it cannot read is not
+#   judged. Not applicable to deleted secrets, replicas (the primary rotates
+#   them) and secrets managed by another AWS service (OwningService, e.g. RDS
+#   rotates its master user secrets itself).
 # scope: package
 # custom:
 #   id: rotation-enabled

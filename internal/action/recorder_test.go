@@ -1,0 +1,97 @@
+package action_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/secretwarden/warden/internal/action"
+	"github.com/secretwarden/warden/internal/finding"
+	"github.com/secretwarden/warden/internal/rails"
+	"github.com/secretwarden/warden/internal/store"
+)
+
+func TestRecorderOnlyChangesAlert(t *testing.T) {
+	st := newStore(t, func() time.Time { return t0 })
+	sn, hub, bus := &fakeSNS{}, &fakeHub{}, &fakeBus{}
+	rec := &action.Recorder{Store: st, Alerts: &action.SNS{API: sn, TopicARN: topic},
+		Hub: &action.SecurityHub{ImportAPI: hub, UpdateAPI: hub}, Events: &action.EventBridge{API: bus, Sleep: noSleep}}
+	ctx := context.Background()
+	f := failing()
+	f.LastSeen = t0
+
+	out, err := rec.Record(ctx, []finding.Finding{f})
+	if err != nil || out[0].Transition.Change != store.ChangeNew {
+		t.Fatalf("first: %+v %v", out, err)
+	}
+	if len(sn.in) != 1 || len(hub.imports) != 1 || len(bus.calls) != 1 {
+		t.Fatalf("a new failure alerts, imports and emits: %d %d %d", len(sn.in), len(hub.imports), len(bus.calls))
+	}
+
+	f.LastSeen = t0.Add(time.Hour)
+	out, _ = rec.Record(ctx, []finding.Finding{f})
+	if out[0].Transition.Change != store.ChangeUnchanged || len(sn.in) != 1 || len(bus.calls) != 1 {
+		t.Fatal("an unchanged failure does not alert or emit")
+	}
+	if len(hub.imports) != 2 || aws.ToString(hub.imports[1][0].CreatedAt) != "2026-11-20T10:05:00.000Z" {
+		t.Fatal("a still-failing finding is refreshed in Security Hub, keeping its first_seen")
+	}
+
+	f.Status, f.LastSeen = finding.StatusPass, t0.Add(2*time.Hour)
+	out, _ = rec.Record(ctx, []finding.Finding{f})
+	if !out[0].Transition.Resolved() || len(sn.in) != 2 || len(hub.updates) != 1 || len(bus.calls) != 2 {
+		t.Fatalf("resolved: %+v alerts %d updates %d events %d", out[0].Transition, len(sn.in), len(hub.updates), len(bus.calls))
+	}
+	var a action.Alert
+	_ = json.Unmarshal([]byte(aws.ToString(sn.in[1].Message)), &a)
+	if !a.Resolved || a.Transition != "changed from fail to pass" || aws.ToString(sn.in[1].Subject) != "[CRITICAL] Secret Warden: no-external-access resolved on payments/db" {
+		t.Fatalf("resolved alert: %+v %q", a, aws.ToString(sn.in[1].Subject))
+	}
+
+	f.LastSeen = t0.Add(3 * time.Hour)
+	rec.Record(ctx, []finding.Finding{f})
+	if len(hub.imports) != 3 || len(sn.in) != 2 {
+		t.Fatal("an unchanged pass is neither imported nor alerted")
+	}
+}
+
+func TestRecorderDryRun(t *testing.T) {
+	st := newStore(t, func() time.Time { return t0 })
+	sn := &fakeSNS{}
+	ctx := context.Background()
+	f := failing()
+	if _, err := st.Record(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	rec := &action.Recorder{Store: st, Alerts: &action.SNS{API: sn, TopicARN: topic}, DryRun: true}
+	f.Status, f.LastSeen = finding.StatusPass, f.LastSeen.Add(time.Hour)
+	out, err := rec.Record(ctx, []finding.Finding{f})
+	if err != nil || !out[0].Transition.Resolved() || len(sn.in) != 0 {
+		t.Fatalf("dry run tells the transition and sends nothing: %+v %v", out, err)
+	}
+	got, _, _ := st.Get(ctx, arn, f.PolicyID)
+	if got.Status != finding.StatusFail {
+		t.Fatal("dry run writes nothing")
+	}
+}
+
+func TestBreakerAnnouncer(t *testing.T) {
+	sn := &fakeSNS{}
+	b := &action.BreakerAnnouncer{Alerts: &action.SNS{API: sn, TopicARN: topic}, Now: func() time.Time { return t0 }}
+	until := t0.Add(55 * time.Minute)
+	if err := b.Announce(context.Background(), rails.Notice{Scope: "account", AccountID: acct, SecretARN: arn, Limit: 10, Until: until,
+		Message: "circuit open: emergency rotation paused for account 111122223333 until 2026-11-20T11:00:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(sn.in[0].Subject); got != "[HIGH] Secret Warden: circuit open, emergency rotation paused for 111122223333" {
+		t.Fatalf("subject %q", got)
+	}
+	var a action.Alert
+	_ = json.Unmarshal([]byte(aws.ToString(sn.in[0].Message)), &a)
+	if a.Type != "breaker" || a.AccountID != acct || a.Reason == "" || a.Done == "" {
+		t.Fatalf("alert: %+v", a)
+	}
+}
