@@ -61,6 +61,9 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 		return nil, fmt.Errorf("encode policy data: %w", err)
 	}
 	obj, _ := doc.(map[string]any)
+	if obj == nil {
+		obj = map[string]any{}
+	}
 	store := inmem.NewFromObject(obj)
 	q, err := postureQuery(c, e.checks)
 	if err != nil {
