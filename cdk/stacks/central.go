@@ -495,12 +495,18 @@ func (s *CentralStack) grant(cfg config.Config) {
 	}
 	s.Queues[QueueRotate].Queue.GrantSendMessages(s.Functions[HandlerEvaluate].Role)
 	s.Queues[QueueSweep].Queue.GrantSendMessages(s.Functions[HandlerSweep].Role)
-	s.Functions[HandlerSweep].Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	// Every handler must know the organization's member accounts: the sweep
+	// lists them, evaluate tells members from outsiders (a read from outside
+	// the organization triggers emergency rotation), rotate resolves roles.
+	readOrg := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("ListOrganizationAccounts"),
 		Actions: jsii.Strings("organizations:ListAccounts", "organizations:ListParents",
 			"organizations:DescribeOrganization", "organizations:ListTagsForResource"),
 		Resources: jsii.Strings("*"),
-	}))
+	})
+	for _, h := range Handlers {
+		s.Functions[h].Role.AddToPrincipalPolicy(readOrg)
+	}
 }
 
 // suppress records, with reasons, the cdk-nag findings that are intended;
@@ -522,14 +528,13 @@ func (s *CentralStack) suppress(cfg config.Config) {
 				AppliesTo: &[]any{"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"},
 			},
 		}
-		if h == HandlerSweep {
-			r = append(r, &cdknag.NagPackSuppression{
-				Id: jsii.String("AwsSolutions-IAM5"),
-				Reason: jsii.String("organizations:ListAccounts and DescribeOrganization have no resource-level permissions; " +
-					"ListParents and ListTagsForResource are read-only and the sweep reads them for every account of the organization."),
-				AppliesTo: &[]any{"Resource::*"},
-			})
-		}
+		r = append(r, &cdknag.NagPackSuppression{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("organizations:ListAccounts and DescribeOrganization have no resource-level permissions; " +
+				"ListParents and ListTagsForResource are read-only and every handler reads them for every account of the organization " +
+				"(to tell member accounts from outsiders)."),
+			AppliesTo: &[]any{"Resource::*"},
+		})
 		cdknag.NagSuppressions_AddResourceSuppressions(s.Functions[h].Role, &r, jsii.Bool(true))
 	}
 }

@@ -479,6 +479,20 @@ func TestLambdaRolesAssumeOnlyTheAuditRole(t *testing.T) {
 	}
 }
 
+// Every handler must tell member accounts from outsiders (evaluate decides
+// "read from outside the organization"), so every role reads Organizations.
+func TestEveryHandlerReadsTheOrganization(t *testing.T) {
+	n := 0
+	for _, s := range centralTpl.statements() {
+		if s.body["Effect"] == "Allow" && s.allows("organizations:ListAccounts") && s.allows("organizations:DescribeOrganization") {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d roles may list the organization's accounts, want 3 (evaluate, sweep, rotate)", n)
+	}
+}
+
 func TestStackSet(t *testing.T) {
 	sets := centralTpl.ofType("AWS::CloudFormation::StackSet")
 	for _, s := range sets {

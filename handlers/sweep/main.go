@@ -1,4 +1,33 @@
-// placeholder until the handler lands
+// Command sweep is the Secret Warden sweep Lambda (provided.al2023, arm64,
+// built with -tags lambda.norpc as bootstrap). It is wiring only: the
+// handler lives in internal/lambda/sweep.
 package main
 
-func main() {}
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/secretwarden/warden/internal/lambda/config"
+	"github.com/secretwarden/warden/internal/lambda/wire"
+)
+
+func main() {
+	cfg, err := config.Load(os.Getenv)
+	if err != nil {
+		fail(err)
+	}
+	deps, err := wire.New(context.Background(), cfg)
+	if err != nil {
+		fail(err)
+	}
+	lambda.Start(deps.Sweep().Handle)
+}
+
+// fail ends the init with the reason on stderr (the Lambda's init error).
+func fail(err error) {
+	fmt.Fprintf(os.Stderr, "secret warden sweep: %v\n", err)
+	os.Exit(1)
+}

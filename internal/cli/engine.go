@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"io/fs"
 
 	"github.com/spf13/cobra"
 
+	"github.com/secretwarden/warden/internal/builtin"
 	"github.com/secretwarden/warden/internal/config"
 	"github.com/secretwarden/warden/internal/policy"
-	"github.com/secretwarden/warden/policies"
 )
 
 // policyFlags are the flags every evaluating command shares.
@@ -32,11 +30,7 @@ type loaded struct {
 // load compiles the built-in policies plus p.dirs with the built-in data
 // merged with extra documents and p.data files.
 func (p *policyFlags) load(ctx context.Context, extra ...map[string]any) (*loaded, error) {
-	b, err := fs.ReadFile(policies.FS, "data.json")
-	if err != nil {
-		return nil, fmt.Errorf("read built-in policy data: %w", err)
-	}
-	doc, err := config.DecodeObject(b, "policies/data.json")
+	doc, err := builtin.Data()
 	if err != nil {
 		return nil, err
 	}
@@ -50,15 +44,11 @@ func (p *policyFlags) load(ctx context.Context, extra ...map[string]any) (*loade
 		}
 		doc = config.Merge(doc, m)
 	}
-	cfg, err := config.Parse(doc)
-	if err != nil {
-		return nil, fmt.Errorf("policy data: %w", err)
-	}
-	sources := []policy.Source{{FS: policies.FS, Root: ".", Display: "policies"}}
+	sources := make([]policy.Source, 0, len(p.dirs))
 	for _, d := range p.dirs {
 		sources = append(sources, policy.DirSource(d))
 	}
-	eng, err := policy.New(ctx, cfg.Doc, sources...)
+	eng, cfg, err := builtin.Load(ctx, doc, sources...)
 	if err != nil {
 		return nil, err
 	}

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/metrics"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/util"
 
 	"github.com/secretwarden/warden/internal/finding"
@@ -16,13 +19,54 @@ import (
 
 // Engine holds the compiled policies and prepared queries. It is safe for
 // concurrent use.
+//
+// A posture check that declares the input paths it reads (METADATA
+// custom.inputs, verified against its rules when the engine is built) has its
+// outcome memoized per distinct projection of the input on those paths, so
+// that a scan evaluates in Rego only the checks whose part of the input it
+// has not seen yet. Checks without a declaration are evaluated every time.
 type Engine struct {
 	checks   []Check
 	rules    []Check
 	byPkg    map[string]*Check
-	posture  rego.PreparedEvalQuery
-	events   rego.PreparedEvalQuery
+	posture  []postureCheck // parallel to checks
 	compiler *ast.Compiler
+	store    storage.Store
+
+	allPosture *prepared
+	mu         sync.RWMutex
+	subsets    map[uint64]*prepared // by bit set of the checks it evaluates
+	events     *prepared
+	eventVars  []ast.Var // respond set of rules[i]
+}
+
+// postureCheck is the evaluation plan of one posture check.
+type postureCheck struct {
+	deny, skip ast.Var      // bindings of its deny and skip sets
+	hasSkip    bool         // the package defines skip
+	keys       [][]*ast.Term // declared input paths; nil: not memoized
+	memo       *memo
+}
+
+// MemoLimit bounds the memoized outcomes per check.
+const MemoLimit = 1 << 14
+
+// maxSubsets bounds the prepared queries over subsets of the checks.
+const maxSubsets = 256
+
+// prepared is a compiled query.
+type prepared struct {
+	body    ast.Body
+	qc      ast.QueryCompiler
+	renamed map[ast.Var]ast.Var // query variable -> its name in body
+}
+
+// get returns the binding of query variable v in a result.
+func (p *prepared) get(qr topdown.QueryResult, v ast.Var) *ast.Term {
+	if r, ok := p.renamed[v]; ok {
+		return qr[r]
+	}
+	return qr[v]
 }
 
 // New parses and compiles the sources once, with data as the data document.
@@ -38,14 +82,16 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 	if c.Failed() {
 		return nil, fmt.Errorf("compile policies: %w", oneLine(c.Errors))
 	}
-	metas, err := readMetadata(c, modules)
+	metas, inputs, err := readMetadata(c, modules)
 	if err != nil {
 		return nil, fmt.Errorf("read policy metadata: %w", err)
 	}
-	e := &Engine{byPkg: map[string]*Check{}, compiler: c}
-	for _, m := range metas {
+	e := &Engine{byPkg: map[string]*Check{}, compiler: c, subsets: map[uint64]*prepared{}}
+	var declared [][][]string
+	for i, m := range metas {
 		if m.Kind == KindPosture {
 			e.checks = append(e.checks, m)
+			declared = append(declared, inputs[i])
 		} else {
 			e.rules = append(e.rules, m)
 		}
@@ -61,41 +107,144 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 		return nil, fmt.Errorf("encode policy data: %w", err)
 	}
 	obj, _ := doc.(map[string]any)
-	if obj == nil {
-		obj = map[string]any{}
+	e.store = inmem.NewFromObjectWithOpts(obj, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+
+	e.posture = make([]postureCheck, len(e.checks))
+	all := make([]int, len(e.checks))
+	for i := range e.checks {
+		ch := &e.checks[i]
+		pc := &e.posture[i]
+		pc.deny, pc.skip = ast.Var(fmt.Sprintf("d%d", i)), ast.Var(fmt.Sprintf("s%d", i))
+		if len(c.GetRulesExact(ast.MustParseRef("data."+ch.Package+".deny"))) == 0 {
+			return nil, fmt.Errorf("prepare posture query: %s: package %s defines no deny rule", ch.File, ch.Package)
+		}
+		pc.hasSkip = len(c.GetRulesExact(ast.MustParseRef("data."+ch.Package+".skip"))) > 0
+		if declared[i] != nil {
+			if err := verifyInputs(c, ch, declared[i]); err != nil {
+				return nil, fmt.Errorf("read policy metadata: %w", err)
+			}
+			pc.keys = make([][]*ast.Term, len(declared[i]))
+			for j, path := range declared[i] {
+				for _, k := range path {
+					pc.keys[j] = append(pc.keys[j], ast.StringTerm(k))
+				}
+			}
+			pc.memo = newMemo(MemoLimit)
+		}
+		all[i] = i
 	}
-	store := inmem.NewFromObject(obj)
-	q, err := postureQuery(c, e.checks)
-	if err != nil {
+	if e.allPosture, err = e.prepare(e.postureQuery(all)); err != nil {
 		return nil, fmt.Errorf("prepare posture query: %w", err)
 	}
-	if e.posture, err = rego.New(rego.Query(q), rego.Compiler(c), rego.Store(store)).PrepareForEval(ctx); err != nil {
-		return nil, fmt.Errorf("prepare posture query: %w", err)
+	var parts []string
+	for i := range e.rules {
+		v := ast.Var(fmt.Sprintf("r%d", i))
+		e.eventVars = append(e.eventVars, v)
+		ref := "data." + e.rules[i].Package + ".respond"
+		if len(c.GetRulesExact(ast.MustParseRef(ref))) == 0 {
+			ref = "set()"
+		}
+		parts = append(parts, fmt.Sprintf("%s := %s", v, ref))
 	}
-	if e.events, err = rego.New(rego.Query("data.events"), rego.Compiler(c), rego.Store(store)).PrepareForEval(ctx); err != nil {
+	if len(parts) == 0 {
+		parts = append(parts, "true")
+	}
+	if e.events, err = e.prepare(strings.Join(parts, "; ")); err != nil {
 		return nil, fmt.Errorf("prepare event query: %w", err)
 	}
 	return e, nil
 }
 
-// postureQuery reads only the deny and skip sets of every check, so helper
-// rules are evaluated only as far as those need them. A package without a
-// skip rule gets an empty set.
-func postureQuery(c *ast.Compiler, checks []Check) (string, error) {
-	parts := make([]string, 0, 2*len(checks))
-	for i, ch := range checks {
-		for _, r := range []struct{ v, name string }{{"d", "deny"}, {"s", "skip"}} {
-			ref := "data." + ch.Package + "." + r.name
-			expr := "set()"
-			if len(c.GetRulesExact(ast.MustParseRef(ref))) > 0 {
-				expr = ref
-			} else if r.name == "deny" {
-				return "", fmt.Errorf("%s: package %s defines no deny rule", ch.File, ch.Package)
-			}
-			parts = append(parts, fmt.Sprintf("%s%d := %s", r.v, i, expr))
+// postureQuery reads only the deny and skip sets of the given checks, so
+// helper rules are evaluated only as far as those need them.
+func (e *Engine) postureQuery(idx []int) string {
+	parts := make([]string, 0, 2*len(idx))
+	for _, i := range idx {
+		pc, ch := &e.posture[i], &e.checks[i]
+		parts = append(parts, fmt.Sprintf("%s := data.%s.deny", pc.deny, ch.Package))
+		if pc.hasSkip {
+			parts = append(parts, fmt.Sprintf("%s := data.%s.skip", pc.skip, ch.Package))
 		}
 	}
-	return strings.Join(parts, "; "), nil
+	if len(parts) == 0 {
+		return "true"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e *Engine) prepare(query string) (*prepared, error) {
+	body, err := ast.ParseBodyWithOpts(query, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return nil, err
+	}
+	qc := e.compiler.QueryCompiler()
+	compiled, err := qc.Compile(body)
+	if err != nil {
+		return nil, oneLine(err)
+	}
+	renamed := map[ast.Var]ast.Var{}
+	for compiledVar, userVar := range qc.RewrittenVars() {
+		renamed[userVar] = compiledVar
+	}
+	return &prepared{body: compiled, qc: qc, renamed: renamed}, nil
+}
+
+// run evaluates p against input and returns its first result (nil when
+// undefined).
+func (e *Engine) run(ctx context.Context, p *prepared, input ast.Value) (topdown.QueryResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	txn, err := e.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer e.store.Abort(ctx, txn)
+	vc := newVCache()
+	defer vc.release()
+	q := topdown.NewQuery(p.body).
+		WithVirtualCache(vc).
+		WithQueryCompiler(p.qc).
+		WithCompiler(e.compiler).
+		WithStore(e.store).
+		WithTransaction(txn).
+		WithMetrics(metrics.NoOp()).
+		WithInput(ast.NewTerm(input))
+	var out topdown.QueryResult
+	err = q.Iter(ctx, func(qr topdown.QueryResult) error {
+		if out == nil {
+			out = qr
+		}
+		return nil
+	})
+	return out, err
+}
+
+// subset returns the prepared query over the checks in idx.
+func (e *Engine) subset(idx []int) *prepared {
+	if len(idx) == len(e.checks) || len(e.checks) > 64 {
+		return e.allPosture
+	}
+	var bits uint64
+	for _, i := range idx {
+		bits |= 1 << uint(i)
+	}
+	e.mu.RLock()
+	p := e.subsets[bits]
+	e.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	p, err := e.prepare(e.postureQuery(idx))
+	if err != nil {
+		return e.allPosture
+	}
+	e.mu.Lock()
+	if len(e.subsets) < maxSubsets {
+		e.subsets[bits] = p
+	}
+	e.mu.Unlock()
+	return p
 }
 
 // Checks are the posture checks, by id.
@@ -104,7 +253,8 @@ func (e *Engine) Checks() []Check { return e.checks }
 // Rules are the event (incident) rules, by id.
 func (e *Engine) Rules() []Check { return e.rules }
 
-// Result is one check's outcome for one input.
+// Result is one check's outcome for one input. Messages may be shared with
+// other results: do not modify them.
 type Result struct {
 	Check    *Check
 	Status   finding.Status
@@ -114,26 +264,72 @@ type Result struct {
 // Message joins the messages of a result.
 func (r Result) Message() string { return strings.Join(r.Messages, "; ") }
 
+// MemoStats reports, per check id, the memo hits and misses so far (checks
+// without an inputs declaration are left out).
+func (e *Engine) MemoStats() map[string][2]int64 {
+	out := map[string][2]int64{}
+	for i := range e.posture {
+		if m := e.posture[i].memo; m != nil {
+			out[e.checks[i].ID] = [2]int64{m.hits.Load(), m.misses.Load()}
+		}
+	}
+	return out
+}
+
 // Evaluate runs every posture check against one input.
 func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]Result, error) {
-	rs, err := e.posture.Eval(ctx, rego.EvalParsedInput(input))
+	n := len(e.checks)
+	out := make([]Result, n)
+	obj, _ := input.(ast.Object)
+	var (
+		missBuf [64]int
+		miss    = missBuf[:0]
+		projs   []projection
+		valBuf  [96]*ast.Term
+		vals    = valBuf[:0]
+	)
+	for i := range e.posture {
+		pc := &e.posture[i]
+		out[i].Check = &e.checks[i]
+		if pc.memo != nil && obj != nil {
+			if projs == nil {
+				projs = make([]projection, n)
+			}
+			if len(vals)+len(pc.keys) > cap(vals) {
+				vals = make([]*ast.Term, 0, 96)
+			}
+			p := project(obj, pc.keys, vals[len(vals):len(vals)])
+			vals = vals[:len(vals)+len(p.vals)]
+			projs[i] = p
+			if p.ok {
+				if o, ok := pc.memo.get(&projs[i]); ok {
+					out[i].Status, out[i].Messages = o.status, o.messages
+					continue
+				}
+			}
+		}
+		miss = append(miss, i)
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	p := e.subset(miss)
+	qr, err := e.run(ctx, p, input)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate posture checks: %w", err)
 	}
-	var bindings rego.Vars
-	if len(rs) > 0 {
-		bindings = rs[0].Bindings
-	}
-	out := make([]Result, len(e.checks))
-	for i := range e.checks {
-		ch := &e.checks[i]
-		r := Result{Check: ch, Status: finding.StatusPass}
-		if skip := strs(bindings[fmt.Sprintf("s%d", i)]); len(skip) > 0 {
-			r.Status, r.Messages = finding.StatusNotApplicable, skip
-		} else if deny := strs(bindings[fmt.Sprintf("d%d", i)]); len(deny) > 0 {
-			r.Status, r.Messages = finding.StatusFail, deny
+	for _, i := range miss {
+		pc := &e.posture[i]
+		o := outcome{status: finding.StatusPass}
+		if skip := strs(p.get(qr, pc.skip)); len(skip) > 0 {
+			o.status, o.messages = finding.StatusNotApplicable, skip
+		} else if deny := strs(p.get(qr, pc.deny)); len(deny) > 0 {
+			o.status, o.messages = finding.StatusFail, deny
 		}
-		out[i] = r
+		out[i].Status, out[i].Messages = o.status, o.messages
+		if pc.memo != nil && projs != nil && projs[i].ok {
+			pc.memo.put(&projs[i], o)
+		}
 	}
 	return out, nil
 }
@@ -150,19 +346,22 @@ type Response struct {
 
 // Respond runs every event rule against one event input.
 func (e *Engine) Respond(ctx context.Context, input ast.Value) ([]Response, error) {
-	rs, err := e.events.Eval(ctx, rego.EvalParsedInput(input))
+	qr, err := e.run(ctx, e.events, input)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate event rules: %w", err)
-	}
-	pkgs := map[string]any{}
-	if len(rs) > 0 && len(rs[0].Expressions) > 0 {
-		pkgs, _ = rs[0].Expressions[0].Value.(map[string]any)
 	}
 	var out []Response
 	for i := range e.rules {
 		rule := &e.rules[i]
-		doc, _ := pkgs[strings.TrimPrefix(rule.Package, "events.")].(map[string]any)
-		list, _ := doc["respond"].([]any)
+		t := e.events.get(qr, e.eventVars[i])
+		if t == nil {
+			continue
+		}
+		v, err := ast.JSON(t.Value)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate event rule %s: %w", rule.ID, err)
+		}
+		list, _ := v.([]any)
 		for _, item := range list {
 			m, ok := item.(map[string]any)
 			if !ok {
@@ -214,22 +413,48 @@ func kindOrder(k string) int {
 	}
 }
 
-func strs(v any) []string {
-	list, _ := v.([]any)
-	out := make([]string, 0, len(list))
-	for _, x := range list {
-		switch s := x.(type) {
-		case string:
-			out = append(out, s)
-		case map[string]any:
-			if m, ok := s["msg"].(string); ok {
-				out = append(out, m)
-			} else {
-				out = append(out, fmt.Sprint(s))
-			}
-		default:
-			out = append(out, fmt.Sprint(s))
+var msgKey = ast.StringTerm("msg")
+
+// strs renders the members of a deny or skip set as sorted messages: strings
+// as they are, objects by their "msg", anything else as its JSON value prints.
+func strs(t *ast.Term) []string {
+	if t == nil {
+		return nil
+	}
+	var items []*ast.Term
+	switch v := t.Value.(type) {
+	case ast.Set:
+		items = v.Slice()
+	case *ast.Array:
+		for i := range v.Len() {
+			items = append(items, v.Elem(i))
 		}
+	default:
+		return nil
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for _, x := range items {
+		switch s := x.Value.(type) {
+		case ast.String:
+			out = append(out, string(s))
+			continue
+		case ast.Object:
+			if m := s.Get(msgKey); m != nil {
+				if str, ok := m.Value.(ast.String); ok {
+					out = append(out, string(str))
+					continue
+				}
+			}
+		}
+		v, err := ast.JSON(x.Value)
+		if err != nil {
+			out = append(out, x.String())
+			continue
+		}
+		out = append(out, fmt.Sprint(v))
 	}
 	sort.Strings(out)
 	return out

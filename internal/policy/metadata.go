@@ -38,7 +38,10 @@ type Check struct {
 // readMetadata collects the package METADATA of every posture.* and events.*
 // package. Packages without METADATA or with an incomplete custom block are
 // errors naming the file.
-func readMetadata(c *ast.Compiler, modules map[string]*ast.Module) ([]Check, error) {
+//
+// inputs[i] are the input paths out[i] declares in custom.inputs (nil when
+// it declares none).
+func readMetadata(c *ast.Compiler, modules map[string]*ast.Module) (out []Check, inputs [][][]string, err error) {
 	byPath := map[string]*ast.Annotations{}
 	for _, ref := range c.GetAnnotationSet().Flatten() {
 		a := ref.Annotations
@@ -48,7 +51,6 @@ func readMetadata(c *ast.Compiler, modules map[string]*ast.Module) ([]Check, err
 		byPath[ref.Path.String()] = a
 	}
 	seenPkg := map[string]bool{}
-	var out []Check
 	ids := map[string]string{}
 	names := make([]string, 0, len(modules))
 	for n := range modules {
@@ -78,22 +80,36 @@ func readMetadata(c *ast.Compiler, modules map[string]*ast.Module) ([]Check, err
 		seenPkg[pkg] = true
 		ch, err := checkFrom(a, kind, pkg, file)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if prev, dup := ids[ch.ID]; dup {
-			return nil, fmt.Errorf("%s: policy id %q already used by %s", file, ch.ID, prev)
+			return nil, nil, fmt.Errorf("%s: policy id %q already used by %s", file, ch.ID, prev)
+		}
+		in, _, err := parseInputs(a.Custom["inputs"], file, pkg)
+		if err != nil {
+			return nil, nil, err
 		}
 		ids[ch.ID] = file
 		out = append(out, ch)
+		inputs = append(inputs, in)
 	}
 	for _, file := range names {
 		pkg := strings.TrimPrefix(modules[file].Package.Path.String(), "data.")
 		if (strings.HasPrefix(pkg, "posture.") || strings.HasPrefix(pkg, "events.")) && !seenPkg[pkg] {
-			return nil, fmt.Errorf("%s: package %s has no METADATA block with scope package (custom.id and custom.severity are required)", file, pkg)
+			return nil, nil, fmt.Errorf("%s: package %s has no METADATA block with scope package (custom.id and custom.severity are required)", file, pkg)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return out[order[i]].ID < out[order[j]].ID })
+	sortedOut := make([]Check, len(out))
+	sortedIn := make([][][]string, len(out))
+	for i, k := range order {
+		sortedOut[i], sortedIn[i] = out[k], inputs[k]
+	}
+	return sortedOut, sortedIn, nil
 }
 
 func checkFrom(a *ast.Annotations, kind Kind, pkg, file string) (Check, error) {

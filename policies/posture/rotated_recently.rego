@@ -23,24 +23,33 @@ package posture.rotated_recently
 
 import data.lib
 
-skip contains reason if some reason in lib.secret.rotation_skip
+# The skip reasons of lib.secret.rotation_skip, one rule each.
+skip contains lib.secret.deleted_reason
+
+skip contains lib.secret.rotation_replica_reason
+
+skip contains lib.secret.managed_reason
 
 skip contains "neither LastRotatedDate nor CreatedDate is known" if {
 	not input.secret.LastRotatedDate
 	not input.secret.CreatedDate
 }
 
-deny contains sprintf("last rotated %d days ago (%s), exceeds %d", [days, last, input.params.max_days_since_rotation]) if {
+deny contains sprintf("last rotated %d days ago (%s), exceeds %d", [days, last, limit]) if {
 	last := input.secret.LastRotatedDate
-	time.parse_rfc3339_ns(last) <= lib.time.now_ns - ((input.params.max_days_since_rotation + 1) * lib.time.ns_per_day)
+	limit := input.params.max_days_since_rotation
+	ns := time.parse_rfc3339_ns(last)
+	ns <= lib.time.now_ns - ((limit + 1) * lib.time.ns_per_day)
 	count(skip) == 0
-	days := lib.time.days_since(last)
+	days := floor((lib.time.now_ns - ns) / lib.time.ns_per_day)
 }
 
-deny contains sprintf("never rotated; created %d days ago (%s), exceeds %d", [days, created, input.params.max_days_since_rotation]) if {
+deny contains sprintf("never rotated; created %d days ago (%s), exceeds %d", [days, created, limit]) if {
 	not input.secret.LastRotatedDate
 	created := input.secret.CreatedDate
-	lib.time.older_than_days(created, input.params.max_days_since_rotation)
+	limit := input.params.max_days_since_rotation
+	ns := time.parse_rfc3339_ns(created)
+	ns <= lib.time.now_ns - ((limit + 1) * lib.time.ns_per_day)
 	count(skip) == 0
-	days := lib.time.days_since(created)
+	days := floor((lib.time.now_ns - ns) / lib.time.ns_per_day)
 }

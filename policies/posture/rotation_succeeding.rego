@@ -36,12 +36,14 @@ skip contains "automatic rotation is not enabled (see rotation-enabled)" if not 
 
 deny contains msg if {
 	next := input.secret.NextRotationDate
-	time.parse_rfc3339_ns(next) < lib.time.now_ns - (input.params.rotation_overdue_grace_hours * lib.time.ns_per_hour)
+	grace := input.params.rotation_overdue_grace_hours
+	ns := time.parse_rfc3339_ns(next)
+	ns < lib.time.now_ns - (grace * lib.time.ns_per_hour)
 	count(skip) == 0
-	overdue_ns := lib.time.now_ns - time.parse_rfc3339_ns(next)
+	overdue_ns := lib.time.now_ns - ns
 	msg := sprintf(
 		"scheduled rotation is overdue: NextRotationDate %s is %s past (grace %d hours)",
-		[next, lib.time.age_text(floor(overdue_ns / lib.time.ns_per_hour)), input.params.rotation_overdue_grace_hours],
+		[next, lib.time.age_text(floor(overdue_ns / lib.time.ns_per_hour)), grace],
 	)
 }
 
@@ -49,12 +51,13 @@ deny contains msg if {
 	not input.secret.NextRotationDate
 	days := input.secret.RotationRules.AutomaticallyAfterDays
 	last := lib.secret.last_rotation
+	grace := input.params.rotation_overdue_grace_hours
 	overdue_ns := (lib.time.now_ns - time.parse_rfc3339_ns(last)) - (days * lib.time.ns_per_day)
-	overdue_ns > input.params.rotation_overdue_grace_hours * lib.time.ns_per_hour
+	overdue_ns > grace * lib.time.ns_per_hour
 	count(skip) == 0
 	msg := sprintf(
 		"scheduled rotation is overdue: last rotation %s plus %d days (AutomaticallyAfterDays) is %s past (grace %d hours)",
-		[last, days, lib.time.age_text(floor(overdue_ns / lib.time.ns_per_hour)), input.params.rotation_overdue_grace_hours],
+		[last, days, lib.time.age_text(floor(overdue_ns / lib.time.ns_per_hour)), grace],
 	)
 }
 
@@ -63,10 +66,11 @@ deny contains msg if {
 	"AWSPENDING" in stages
 	not "AWSCURRENT" in stages
 	changed := input.secret.LastChangedDate
-	time.parse_rfc3339_ns(changed) < lib.time.now_ns - (input.params.rotation_overdue_grace_hours * lib.time.ns_per_hour)
+	grace := input.params.rotation_overdue_grace_hours
+	time.parse_rfc3339_ns(changed) < lib.time.now_ns - (grace * lib.time.ns_per_hour)
 	count(skip) == 0
 	msg := sprintf(
 		"latest rotation did not complete: version %s has been AWSPENDING without AWSCURRENT since LastChangedDate %s, more than %d hours ago",
-		[version, changed, input.params.rotation_overdue_grace_hours],
+		[version, changed, grace],
 	)
 }

@@ -28,7 +28,10 @@ import data.lib
 
 skip contains lib.secret.deleted_reason
 
-skip contains sprintf("replica of %s: usage is judged on the primary, which sees replica access", [lib.secret.primary_region]) if lib.secret.replica
+skip contains sprintf("replica of %s: usage is judged on the primary, which sees replica access", [primary]) if {
+	primary := input.secret.PrimaryRegion
+	primary != input.region
+}
 
 skip contains "neither LastAccessedDate nor CreatedDate is known" if {
 	not input.secret.CreatedDate
@@ -36,12 +39,14 @@ skip contains "neither LastAccessedDate nor CreatedDate is known" if {
 }
 
 # Without replicas: the secret's own LastAccessedDate.
-deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [days, lib.time.date(last), input.params.unused_for_days]) if {
+deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [days, lib.time.date(last), limit]) if {
 	not input.secret.ReplicationStatus
 	last := input.secret.LastAccessedDate
-	time.parse_rfc3339_ns(last) <= lib.time.now_ns - ((input.params.unused_for_days + 1) * lib.time.ns_per_day)
+	limit := input.params.unused_for_days
+	ns := time.parse_rfc3339_ns(last)
+	ns <= lib.time.now_ns - ((limit + 1) * lib.time.ns_per_day)
 	count(skip) == 0
-	days := lib.time.days_since(last)
+	days := floor((lib.time.now_ns - ns) / lib.time.ns_per_day)
 }
 
 # With replicas: the latest access of the secret and its replicas.
@@ -55,13 +60,15 @@ deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [days, last_
 	count(skip) == 0
 }
 
-deny contains sprintf("never accessed; created %d days ago (%s), exceeds %d", [days, created, input.params.unused_for_days]) if {
+deny contains sprintf("never accessed; created %d days ago (%s), exceeds %d", [days, created, limit]) if {
 	not input.secret.LastAccessedDate
 	count(lib.secret.access_dates) == 0
 	created := input.secret.CreatedDate
-	lib.time.older_than_days(created, input.params.unused_for_days)
+	limit := input.params.unused_for_days
+	ns := time.parse_rfc3339_ns(created)
+	ns <= lib.time.now_ns - ((limit + 1) * lib.time.ns_per_day)
 	count(skip) == 0
-	days := lib.time.days_since(created)
+	days := floor((lib.time.now_ns - ns) / lib.time.ns_per_day)
 }
 
 # last_access_text(ns) renders the date of the latest access (and where it happened).

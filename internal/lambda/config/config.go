@@ -1,0 +1,225 @@
+// Package config reads the Lambda handlers' configuration from the
+// environment variables of the deployment contract (docs/contracts.md,
+// "Deployment contract"). A missing or malformed required variable fails
+// the init with an error naming the variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/secretwarden/warden/internal/action"
+	"github.com/secretwarden/warden/internal/awsinv"
+	"github.com/secretwarden/warden/internal/rails"
+)
+
+// Environment variables of the deployment contract.
+const (
+	EnvTableName             = "WARDEN_TABLE_NAME"
+	EnvTopicARN              = "WARDEN_TOPIC_ARN"
+	EnvEventBusName          = "WARDEN_EVENT_BUS_NAME"
+	EnvSweepQueueURL         = "WARDEN_SWEEP_QUEUE_URL"
+	EnvRotateQueueURL        = "WARDEN_ROTATE_QUEUE_URL"
+	EnvAuditRoleName         = "WARDEN_AUDIT_ROLE_NAME"
+	EnvAuditRoleExternalID   = "WARDEN_AUDIT_ROLE_EXTERNAL_ID"
+	EnvOrganizationID        = "WARDEN_ORGANIZATION_ID"
+	EnvRegions               = "WARDEN_REGIONS"
+	EnvModes                 = "WARDEN_MODES"
+	EnvSecurityHub           = "WARDEN_SECURITY_HUB"
+	EnvRotationDedupeMinutes = "WARDEN_ROTATION_DEDUPE_MINUTES"
+	EnvRotationAccountLimit  = "WARDEN_ROTATION_ACCOUNT_LIMIT"
+	EnvRotationOrgLimit      = "WARDEN_ROTATION_ORG_LIMIT"
+	EnvDryRun                = "WARDEN_DRY_RUN"
+)
+
+// Required lists the variables without a default: every handler gets
+// every variable (the CDK sets them all), so each is required.
+var Required = []string{
+	EnvTableName, EnvTopicARN, EnvEventBusName, EnvSweepQueueURL, EnvRotateQueueURL,
+	EnvOrganizationID, EnvRegions,
+}
+
+// Defaults of the optional variables.
+const (
+	DefaultRotationDedupeMinutes = 60
+	DefaultRotationAccountLimit  = 10
+	DefaultRotationOrgLimit      = 50
+)
+
+// Config is the handlers' configuration.
+type Config struct {
+	// TableName is the DynamoDB table (WARDEN_TABLE_NAME).
+	TableName string
+	// TopicARN is the SNS alert topic (WARDEN_TOPIC_ARN).
+	TopicARN string
+	// EventBusName is the bus for "secretwarden" events, a name or an ARN
+	// (WARDEN_EVENT_BUS_NAME).
+	EventBusName string
+	// SweepQueueURL is the sweep unit queue (WARDEN_SWEEP_QUEUE_URL).
+	SweepQueueURL string
+	// RotateQueueURL is the emergency rotation queue (WARDEN_ROTATE_QUEUE_URL).
+	RotateQueueURL string
+	// AuditRoleName is the role assumed in member accounts
+	// (WARDEN_AUDIT_ROLE_NAME, default SecretWardenAudit).
+	AuditRoleName string
+	// AuditRoleExternalID is the optional sts:ExternalId
+	// (WARDEN_AUDIT_ROLE_EXTERNAL_ID).
+	AuditRoleExternalID string
+	// OrganizationID is the organization (WARDEN_ORGANIZATION_ID, o-…).
+	OrganizationID string
+	// Regions are the regions covered (WARDEN_REGIONS, comma-separated).
+	Regions []string
+	// Modes are the per-policy modes (WARDEN_MODES, default all alert-only).
+	Modes action.Modes
+	// SecurityHub imports findings into Security Hub (WARDEN_SECURITY_HUB).
+	SecurityHub bool
+	// Limits are the emergency-rotation rails: dedupe window
+	// (WARDEN_ROTATION_DEDUPE_MINUTES), per-account and organization-wide
+	// limits per hour (WARDEN_ROTATION_ACCOUNT_LIMIT, WARDEN_ROTATION_ORG_LIMIT).
+	Limits rails.Limits
+	// DryRun plans actions without executing them (WARDEN_DRY_RUN).
+	DryRun bool
+}
+
+var (
+	tableRe  = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
+	busRe    = regexp.MustCompile(`^[/.\-_A-Za-z0-9]{1,256}$`)
+	orgIDRe  = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
+	// roleRe allows an IAM path before the name ("audit/SecretWardenAudit").
+	roleRe  = regexp.MustCompile(`^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
+	extIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+)
+
+// Load reads every WARDEN_* variable through getenv (os.Getenv in the
+// handlers), applies the defaults and validates. The error names every
+// variable that is missing or malformed, one per line, and what it wants.
+func Load(getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	required := func(name, what string) (string, bool) {
+		v := get(name)
+		if v == "" {
+			bad(name, "required (%s) but not set", what)
+			return "", false
+		}
+		return v, true
+	}
+
+	if v, ok := required(EnvTableName, "the DynamoDB table name"); ok {
+		if !tableRe.MatchString(v) {
+			bad(EnvTableName, "%q is not a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)", v)
+		}
+		c.TableName = v
+	}
+	if v, ok := required(EnvTopicARN, "the SNS alert topic ARN"); ok {
+		if a, err := arn.Parse(v); err != nil || a.Service != "sns" || a.Region == "" || a.AccountID == "" || a.Resource == "" {
+			bad(EnvTopicARN, "%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", v)
+		}
+		c.TopicARN = v
+	}
+	if v, ok := required(EnvEventBusName, "the EventBridge bus name or ARN"); ok {
+		if a, err := arn.Parse(v); strings.HasPrefix(v, "arn:") && (err != nil || a.Service != "events") || !strings.HasPrefix(v, "arn:") && !busRe.MatchString(v) {
+			bad(EnvEventBusName, "%q is not an event bus name or ARN", v)
+		}
+		c.EventBusName = v
+	}
+	for _, q := range []struct {
+		name string
+		into *string
+	}{{EnvSweepQueueURL, &c.SweepQueueURL}, {EnvRotateQueueURL, &c.RotateQueueURL}} {
+		if v, ok := required(q.name, "an SQS queue URL"); ok {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				bad(q.name, "%q is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)", v)
+			}
+			*q.into = v
+		}
+	}
+	c.AuditRoleName = awsinv.DefaultRoleName
+	if v := get(EnvAuditRoleName); v != "" {
+		if !roleRe.MatchString(v) {
+			bad(EnvAuditRoleName, "%q is not an IAM role name", v)
+		}
+		c.AuditRoleName = v
+	}
+	if v := get(EnvAuditRoleExternalID); v != "" {
+		if len(v) < 2 || len(v) > 1224 || !extIDRe.MatchString(v) {
+			bad(EnvAuditRoleExternalID, "not a valid ExternalId (2-1224 of letters, digits and +=,.@:/-)")
+		}
+		c.AuditRoleExternalID = v
+	}
+	if v, ok := required(EnvOrganizationID, "the organization id, o-…"); ok {
+		if !orgIDRe.MatchString(v) {
+			bad(EnvOrganizationID, "%q is not an organization id (o- and 10 to 32 lowercase letters or digits)", v)
+		}
+		c.OrganizationID = v
+	}
+	if v, ok := required(EnvRegions, "the comma-separated regions covered"); ok {
+		seen := map[string]bool{}
+		for _, r := range strings.Split(v, ",") {
+			r = strings.TrimSpace(r)
+			switch {
+			case r == "":
+				bad(EnvRegions, "%q has an empty region (want e.g. us-east-1,eu-west-1)", v)
+			case !regionRe.MatchString(r):
+				bad(EnvRegions, "%q is not a region name", r)
+			case !seen[r]:
+				seen[r] = true
+				c.Regions = append(c.Regions, r)
+			}
+		}
+	}
+	modes, err := action.ParseModes(get(EnvModes))
+	if err != nil {
+		bad(EnvModes, "%v", err)
+	}
+	c.Modes = modes
+	c.SecurityHub = boolVar(get(EnvSecurityHub), EnvSecurityHub, bad)
+	c.DryRun = boolVar(get(EnvDryRun), EnvDryRun, bad)
+
+	c.Limits = rails.DefaultLimits()
+	c.Limits.DedupeWindow = time.Duration(intVar(get(EnvRotationDedupeMinutes), EnvRotationDedupeMinutes, DefaultRotationDedupeMinutes, 1, bad)) * time.Minute
+	c.Limits.AccountLimit = intVar(get(EnvRotationAccountLimit), EnvRotationAccountLimit, DefaultRotationAccountLimit, 0, bad)
+	c.Limits.OrgLimit = intVar(get(EnvRotationOrgLimit), EnvRotationOrgLimit, DefaultRotationOrgLimit, 0, bad)
+
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("load configuration from the environment: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// boolVar reads "true" or "false" (any case); empty is false.
+func boolVar(v, name string, bad func(string, string, ...any)) bool {
+	switch strings.ToLower(v) {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	}
+	bad(name, "%q is not a boolean (want true or false)", v)
+	return false
+}
+
+// intVar reads a decimal integer of at least lowest; empty is def.
+func intVar(v, name string, def, lowest int, bad func(string, string, ...any)) int {
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lowest {
+		bad(name, "%q is not a whole number of at least %d", v, lowest)
+		return def
+	}
+	return n
+}

@@ -1,0 +1,163 @@
+// Package metrics writes CloudWatch Embedded Metric Format (EMF) lines: one
+// JSON object per line on the handler's stdout, which CloudWatch Logs turns
+// into metrics in the SecretWarden namespace.
+package metrics
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/secretwarden/warden/internal/action"
+)
+
+// Namespace is the CloudWatch namespace of every Secret Warden metric.
+const Namespace = "SecretWarden"
+
+// Metric names. The first three are the deployment contract's (the
+// dashboard graphs them); the others help operate the handlers.
+const (
+	// FindingsFailed counts findings recorded with status fail.
+	FindingsFailed = "FindingsFailed"
+	// ActionsExecuted counts actions executed (alerts published,
+	// remediations and rotations done).
+	ActionsExecuted = "ActionsExecuted"
+	// RotationsCircuitOpen counts emergency rotations refused because a
+	// per-account or organization-wide circuit breaker was open.
+	RotationsCircuitOpen = "RotationsCircuitOpen"
+	// FindingsError counts error findings (what could not be evaluated).
+	FindingsError = "FindingsError"
+	// MalformedMessages counts messages dropped as malformed (not retried).
+	MalformedMessages = "MalformedMessages"
+	// MessagesFailed counts messages returned for a retry.
+	MessagesFailed = "MessagesFailed"
+	// DuplicateEvents counts events already processed (acted on once).
+	DuplicateEvents = "DuplicateEvents"
+	// UnitsQueued counts the account-regions a scheduled sweep queued.
+	UnitsQueued = "UnitsQueued"
+)
+
+// Core are the contract's metrics, emitted (as 0 when nothing happened) on
+// every flush so the dashboard's SEARCH always finds them.
+var Core = []string{FindingsFailed, ActionsExecuted, RotationsCircuitOpen}
+
+// DimensionFunction is the dimension naming the handler.
+const DimensionFunction = "Function"
+
+// Set accumulates counts and writes them as one EMF line. It is safe for
+// concurrent use.
+type Set struct {
+	w        io.Writer
+	function string
+	now      func() time.Time
+	mu       sync.Mutex
+	values   map[string]float64
+}
+
+// New returns a set that writes to w (os.Stdout in a Lambda) with the
+// dimension Function=function.
+func New(w io.Writer, function string) *Set {
+	return &Set{w: w, function: function, now: time.Now, values: map[string]float64{}}
+}
+
+// WithClock sets the clock of the EMF timestamps (tests).
+func (s *Set) WithClock(now func() time.Time) *Set {
+	s.now = now
+	return s
+}
+
+// Add adds n to a metric. A nil Set ignores it.
+func (s *Set) Add(name string, n float64) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.values[name] += n
+	s.mu.Unlock()
+}
+
+// Get returns the value accumulated since the last flush.
+func (s *Set) Get(name string) float64 {
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.values[name]
+}
+
+// emfMetric is one metric definition of an EMF directive.
+type emfMetric struct {
+	Name string `json:"Name"`
+	Unit string `json:"Unit"`
+}
+
+type emfDirective struct {
+	Namespace  string      `json:"Namespace"`
+	Dimensions [][]string  `json:"Dimensions"`
+	Metrics    []emfMetric `json:"Metrics"`
+}
+
+type emfMeta struct {
+	Timestamp         int64          `json:"Timestamp"`
+	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
+}
+
+// Flush writes one EMF line with every metric added since the last flush,
+// plus the Core metrics, and starts over. A nil Set writes nothing.
+func (s *Set) Flush() error {
+	if s == nil || s.w == nil {
+		return nil
+	}
+	s.mu.Lock()
+	values := s.values
+	s.values = map[string]float64{}
+	s.mu.Unlock()
+	for _, c := range Core {
+		values[c] += 0
+	}
+	names := make([]string, 0, len(values))
+	for n := range values {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	doc := make(map[string]any, len(values)+2)
+	defs := make([]emfMetric, 0, len(names))
+	for _, n := range names {
+		defs = append(defs, emfMetric{Name: n, Unit: "Count"})
+		doc[n] = values[n]
+	}
+	doc[DimensionFunction] = s.function
+	doc["_aws"] = emfMeta{
+		Timestamp: s.now().UnixMilli(),
+		CloudWatchMetrics: []emfDirective{{
+			Namespace: Namespace, Dimensions: [][]string{{DimensionFunction}}, Metrics: defs,
+		}},
+	}
+	line, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("encode metrics: %w", err)
+	}
+	if _, err := s.w.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	return nil
+}
+
+// AlertsPublished counts the findings whose change the recorder published
+// as an alert (a new failure or a resolution): actions executed.
+func AlertsPublished(r *action.Recorder, recs []action.Recorded) int {
+	if r == nil || r.Alerts == nil || r.DryRun || r.Alerts.DryRun {
+		return 0
+	}
+	n := 0
+	for _, rec := range recs {
+		if rec.Err == nil && rec.Transition.Alerts() {
+			n++
+		}
+	}
+	return n
+}

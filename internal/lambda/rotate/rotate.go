@@ -1,0 +1,122 @@
+// Package rotate is the handler of the rotate Lambda: the emergency-rotation
+// executor. Each rotate-queue message is one request (action.RotationRequest,
+// queued by the evaluate handler); it runs through an action.Executor whose
+// Rotator is an action.DirectRotator, so the safety rails decide first
+// (rotation configured, none in progress, dedupe window, per-account and
+// organization-wide limits with a circuit breaker) and every outcome is
+// alerted and recorded.
+package rotate
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/secretwarden/warden/internal/action"
+	"github.com/secretwarden/warden/internal/lambda/batch"
+	"github.com/secretwarden/warden/internal/lambda/metrics"
+	"github.com/secretwarden/warden/internal/rails"
+)
+
+// Function is the handler's name in logs and metrics.
+const Function = "rotate"
+
+// Handler handles batches of the rotate queue.
+type Handler struct {
+	// Executor runs each request as a one-action decision; its Rotator
+	// must be an action.DirectRotator (rails, then RotateSecret). It has no
+	// Dedupe: the evaluate handler's Executor already claimed the event's
+	// rotation action, and the rails deduplicate per secret.
+	Executor *action.Executor
+	// Metrics receives one EMF line per invocation (default os.Stdout).
+	Metrics io.Writer
+	// Log receives one line per request (default slog.Default()).
+	Log *slog.Logger
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
+
+// Handle processes one SQS batch. A request that could not be carried out
+// (a rail could not be checked, RotateSecret failed) is returned for a
+// retry; one the rails refused is done (it was alerted). A malformed
+// request is logged and dropped.
+func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	out := h.Metrics
+	if out == nil {
+		out = os.Stdout
+	}
+	m := metrics.New(out, Function)
+	resp := batch.Process(ctx, ev, h.log(), m, func(ctx context.Context, msg events.SQSMessage) error {
+		return h.request(ctx, msg, m)
+	})
+	if err := m.Flush(); err != nil {
+		h.log().Warn("metrics not written", slog.String("error", err.Error()))
+	}
+	return resp, nil
+}
+
+func (h *Handler) request(ctx context.Context, msg events.SQSMessage, m *metrics.Set) error {
+	req, err := action.DecodeRotationRequest(msg.Body)
+	if err != nil {
+		return batch.Malformed("%v", err)
+	}
+	if h.Executor == nil || h.Executor.Rotator == nil {
+		return errors.New("rotate: no rotator configured")
+	}
+	x := *h.Executor
+	watch := &watched{Rotator: h.Executor.Rotator}
+	x.Rotator = watch
+	dec := req.Decision()
+	outs := x.Execute(ctx, dec, action.ExecOptions{})
+	var errs []error
+	for i, o := range outs {
+		a := dec.Actions[i]
+		if o.Executed {
+			m.Add(metrics.ActionsExecuted, 1)
+		}
+		attrs := []any{slog.String("secret_arn", a.SecretARN), slog.String("rule", a.Rule), slog.String("event_id", dec.EventID),
+			slog.Bool("rotated", o.Executed), slog.String("note", o.Note)}
+		if o.Err != nil {
+			attrs = append(attrs, slog.String("error", o.Err.Error()))
+			errs = append(errs, o.Err)
+		}
+		h.log().Info("emergency rotation request", attrs...)
+	}
+	if watch.circuitOpen() {
+		m.Add(metrics.RotationsCircuitOpen, 1)
+	}
+	return errors.Join(errs...)
+}
+
+// watched observes which rail decided each rotation.
+type watched struct {
+	action.Rotator
+	mu   sync.Mutex
+	open bool
+}
+
+func (w *watched) Rotate(ctx context.Context, req action.RotationRequest) (action.RotationResult, error) {
+	res, err := w.Rotator.Rotate(ctx, req)
+	if res.Rail == rails.RailAccountLimit || res.Rail == rails.RailOrgLimit {
+		w.mu.Lock()
+		w.open = true
+		w.mu.Unlock()
+	}
+	return res, err
+}
+
+func (w *watched) circuitOpen() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.open
+}

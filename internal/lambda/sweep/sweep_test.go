@@ -1,0 +1,282 @@
+package sweep
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/secretwarden/warden/internal/action"
+	"github.com/secretwarden/warden/internal/awsinv"
+	"github.com/secretwarden/warden/internal/builtin"
+	policyconfig "github.com/secretwarden/warden/internal/config"
+	"github.com/secretwarden/warden/internal/finding"
+	"github.com/secretwarden/warden/internal/lambda/lambdatest"
+	"github.com/secretwarden/warden/internal/lambda/live"
+	"github.com/secretwarden/warden/internal/policy"
+	"github.com/secretwarden/warden/internal/store"
+	"github.com/secretwarden/warden/internal/store/storetest"
+)
+
+const (
+	central = "111111111111"
+	payProd = "222222222222"
+	denied  = "333333333333"
+	gone    = "444444444444"
+	east    = "us-east-1"
+	west    = "eu-west-1"
+	table   = "warden"
+)
+
+var now = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
+var (
+	engineOnce sync.Once
+	engine     *policy.Engine
+	engineCfg  *policyconfig.Config
+	engineErr  error
+)
+
+func loadEngine(t *testing.T) (*policy.Engine, *policyconfig.Config) {
+	t.Helper()
+	engineOnce.Do(func() { engine, engineCfg, engineErr = builtin.Default(context.Background()) })
+	if engineErr != nil {
+		t.Fatal(engineErr)
+	}
+	return engine, engineCfg
+}
+
+type rig struct {
+	h       *Handler
+	fac     *lambdatest.Factory
+	db      *storetest.Fake
+	store   *store.Store
+	alerts  *lambdatest.SNS
+	queue   *lambdatest.SQS
+	out     *bytes.Buffer
+	logs    *bytes.Buffer
+	regions []string
+}
+
+func newRig(t *testing.T, regions ...string) *rig {
+	t.Helper()
+	eng, cfg := loadEngine(t)
+	fac := lambdatest.NewFactory(central, payProd, denied)
+	fac.Suspended = []string{gone}
+	src, err := live.New(fac.ClientFactory(), awsinv.Options{Regions: regions}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.New(t, table)
+	st := store.New(db, table)
+	st.Now = func() time.Time { return now }
+	alerts := &lambdatest.SNS{}
+	queue := &lambdatest.SQS{FailIDs: map[string]bool{}}
+	var out, logs bytes.Buffer
+	r := &rig{fac: fac, db: db, store: st, alerts: alerts, queue: queue, out: &out, logs: &logs, regions: regions}
+	r.h = &Handler{
+		Org: src, OrganizationID: "o-exampleorg1", Regions: regions, Queue: queue, QueueURL: "https://sqs.us-east-1.amazonaws.com/111111111111/sweep",
+		Units: src, Engine: eng, Policy: cfg,
+		Recorder: &action.Recorder{Store: st, Alerts: &action.SNS{API: alerts, TopicARN: "arn:aws:sns:us-east-1:111111111111:alerts"}},
+		Findings: st, Metrics: &out, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Now: func() time.Time { return now },
+	}
+	return r
+}
+
+func emf(t *testing.T, out *bytes.Buffer) map[string]any {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &doc); err != nil {
+		t.Fatalf("EMF line: %v: %q", err, out.String())
+	}
+	return doc
+}
+
+const scheduled = `{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","detail-type":"Scheduled Event","source":"aws.events",
+"account":"111111111111","time":"2026-11-20T00:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:111111111111:rule/sweep"],"detail":{}}`
+
+func TestScheduledEventFansOutInBatchesOfTen(t *testing.T) {
+	r := newRig(t, "us-east-1", "eu-west-1", "us-west-2", "ap-south-1")
+	r.queue.FailIDs["u3"] = true // one entry fails once and is sent again
+	resp, err := r.h.Handle(context.Background(), json.RawMessage(scheduled))
+	if err != nil || resp != nil {
+		t.Fatalf("%v %v\n%s", resp, err, r.logs)
+	}
+	// 3 active accounts (the suspended one is skipped) × 4 regions.
+	bodies := r.queue.Sent()
+	if len(bodies) != 12 {
+		t.Fatalf("12 units, got %d: %v", len(bodies), bodies)
+	}
+	if got := r.queue.Batches; len(got) != 3 || got[0] != 10 || got[1] != 1 || got[2] != 2 {
+		t.Errorf("batches of at most 10, the failed entry resent alone: %v", got)
+	}
+	seen := map[Unit]bool{}
+	for _, b := range bodies {
+		u, err := DecodeUnit(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.AccountID == gone {
+			t.Error("a suspended account is not swept")
+		}
+		seen[u] = true
+	}
+	if len(seen) != 12 || !seen[Unit{AccountID: denied, Region: "ap-south-1"}] {
+		t.Errorf("every account-region once: %v", seen)
+	}
+	if m := emf(t, r.out); m["UnitsQueued"] != 12.0 {
+		t.Errorf("metrics %v", m)
+	}
+}
+
+func TestFanOutFailureIsAnError(t *testing.T) {
+	r := newRig(t, east)
+	r.queue.Err = lambdatest.Throttled()
+	if _, err := r.h.Handle(context.Background(), json.RawMessage(scheduled)); err == nil || !strings.Contains(err.Error(), "3 of 3 not queued") {
+		t.Errorf("an incomplete fan-out fails the invocation (it is retried): %v", err)
+	}
+}
+
+func TestUnrecognizedInputIsAnError(t *testing.T) {
+	r := newRig(t, east)
+	for _, in := range []string{`{"detail-type":"Object Created","source":"aws.s3"}`, `[1]`, `"x"`} {
+		if _, err := r.h.Handle(context.Background(), json.RawMessage(in)); err == nil {
+			t.Errorf("%s: accepted", in)
+		}
+	}
+}
+
+func sqsBatch(t *testing.T, bodies ...string) json.RawMessage {
+	t.Helper()
+	var ev events.SQSEvent
+	for i, b := range bodies {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "m" + string(rune('0'+i)), Body: b, EventSource: "aws:sqs"})
+	}
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func unitBody(account, region string) string {
+	b, _ := json.Marshal(Unit{AccountID: account, Region: region})
+	return string(b)
+}
+
+func findingsOf(t *testing.T, st *store.Store, arn string) map[string]finding.Finding {
+	t.Helper()
+	fs, err := st.Findings(context.Background(), arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]finding.Finding{}
+	for _, f := range fs {
+		out[f.PolicyID] = f
+	}
+	return out
+}
+
+func TestUnitsRecordFindingsAndWhatCouldNotBeRead(t *testing.T) {
+	r := newRig(t, east)
+	good := r.fac.Region(payProd, east,
+		lambdatest.Secret{Name: "app/db", RotationLambdaARN: "arn:aws:lambda:us-east-1:222222222222:function:rot", KmsKeyID: "k1", Tags: map[string]string{"owner": "payments"}},
+		lambdatest.Secret{Name: "app/public", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`},
+	)
+	r.fac.Region(denied, east, lambdatest.Secret{Name: "x"})
+	r.fac.AssumeErr[denied] = lambdatest.APIError("AccessDenied", "not authorized to perform sts:AssumeRole")
+
+	resp, err := r.h.Handle(context.Background(), sqsBatch(t, unitBody(payProd, east), unitBody(denied, east), `{"account_id":"12","region":"us-east-1"}`, "garbage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("access denied is recorded, not retried; malformed units are dropped: %v\n%s", resp.BatchItemFailures, r.logs)
+	}
+	db := findingsOf(t, r.store, good.ARN("app/db"))
+	pub := findingsOf(t, r.store, good.ARN("app/public"))
+	if len(db) < 5 || db["rotation-enabled"].Status != finding.StatusPass {
+		t.Errorf("the readable account-region is recorded: %v", db)
+	}
+	if pub["no-wildcard-principal"].Status != finding.StatusFail {
+		t.Errorf("a public policy fails: %v", pub["no-wildcard-principal"])
+	}
+	unread := findingsOf(t, r.store, PlaceholderARN(denied, east))
+	if len(unread) == 0 {
+		t.Fatal("the unreadable account-region gets error findings")
+	}
+	for id, f := range unread {
+		if f.Status != finding.StatusError || !strings.Contains(f.Message, "AccessDenied") {
+			t.Errorf("%s: %+v", id, f)
+		}
+	}
+	m := emf(t, r.out)
+	if m["MalformedMessages"] != 2.0 || m["FindingsError"].(float64) < 1 || m["FindingsFailed"].(float64) < 1 || m["ActionsExecuted"].(float64) < 1 {
+		t.Errorf("metrics %v", m)
+	}
+	if !strings.Contains(r.logs.String(), `"account_region_unreadable":true`) {
+		t.Errorf("the unreadable unit is logged: %s", r.logs)
+	}
+
+	// The public policy is removed and the role becomes assumable: the next
+	// sweep resolves the failure and closes the account-region's errors.
+	good.Secrets[1].Policy = ""
+	delete(r.fac.AssumeErr, denied)
+	before := r.alerts.Len()
+	r.h.Now = func() time.Time { return now.Add(6 * time.Hour) }
+	resp, err = r.h.Handle(context.Background(), sqsBatch(t, unitBody(payProd, east), unitBody(denied, east)))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("%v %v", resp, err)
+	}
+	if f := findingsOf(t, r.store, good.ARN("app/public"))["no-wildcard-principal"]; f.Status != finding.StatusPass {
+		t.Errorf("became compliant: %+v", f)
+	}
+	for id, f := range findingsOf(t, r.store, PlaceholderARN(denied, east)) {
+		if f.Status != finding.StatusNotApplicable {
+			t.Errorf("%s: the account-region's error is closed: %+v", id, f)
+		}
+	}
+	if x := findingsOf(t, r.store, lambdatest.SecretARN(denied, east, "x")); len(x) == 0 {
+		t.Error("the account-region's secrets are now evaluated")
+	}
+	resolved := 0
+	for _, msg := range r.alerts.Messages[before:] {
+		if strings.Contains(msg, `"resolved":true`) {
+			resolved++
+		}
+	}
+	if resolved < 2 {
+		t.Errorf("resolutions alert (the public policy and the unread account-region): %d", resolved)
+	}
+}
+
+func TestUnitRecordFailureIsRetried(t *testing.T) {
+	r := newRig(t, east)
+	r.fac.Region(payProd, east, lambdatest.Secret{Name: "app/db"})
+	r.db.Err["UpdateItem"] = lambdatest.APIError("InternalServerError", "try again")
+	resp, err := r.h.Handle(context.Background(), sqsBatch(t, unitBody(payProd, east)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m0" {
+		t.Errorf("a unit whose findings could not be recorded is retried: %v", resp.BatchItemFailures)
+	}
+}
+
+func TestFanOutRefusesAnotherOrganization(t *testing.T) {
+	r := newRig(t, east)
+	r.h.OrganizationID = "o-otherorg123"
+	if _, err := r.h.Handle(context.Background(), json.RawMessage(scheduled)); err == nil || !strings.Contains(err.Error(), "want organization o-otherorg123") {
+		t.Errorf("fan-out against the wrong organization: %v", err)
+	}
+	if len(r.queue.Sent()) != 0 {
+		t.Error("nothing queued")
+	}
+}
