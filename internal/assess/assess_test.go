@@ -2,7 +2,6 @@ package assess_test
 
 import (
 	"context"
-	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -10,23 +9,18 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/secretwarden/warden/internal/assess"
+	"github.com/secretwarden/warden/internal/builtin"
 	"github.com/secretwarden/warden/internal/config"
 	"github.com/secretwarden/warden/internal/finding"
 	"github.com/secretwarden/warden/internal/input"
 	"github.com/secretwarden/warden/internal/inventory"
-	"github.com/secretwarden/warden/internal/policy"
 	"github.com/secretwarden/warden/internal/snapshot"
 	"github.com/secretwarden/warden/internal/synth"
-	"github.com/secretwarden/warden/policies"
 )
 
 func setup(t testing.TB, snap *snapshot.Snapshot, extra string) *assess.Assessor {
 	t.Helper()
-	b, err := fs.ReadFile(policies.FS, "data.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := config.DecodeObject(b, "data.json")
+	doc, err := builtin.Data()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,16 +31,11 @@ func setup(t testing.TB, snap *snapshot.Snapshot, extra string) *assess.Assessor
 		}
 		doc = config.Merge(doc, x)
 	}
-	cfg, err := config.Parse(doc)
+	eng, cfg, err := builtin.Load(context.Background(), doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policy.New(context.Background(), cfg.Doc, policy.Source{FS: policies.FS, Root: ".", Display: "policies"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := inventory.NewState(snap)
-	bld, err := input.NewBuilder(context.Background(), st, cfg.Params, snap.TakenAt.Time)
+	bld, err := input.NewBuilder(context.Background(), inventory.NewState(snap), cfg.Params, snap.TakenAt.Time)
 	if err != nil {
 		t.Fatal(err)
 	}

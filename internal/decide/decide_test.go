@@ -2,20 +2,17 @@ package decide_test
 
 import (
 	"context"
-	"io/fs"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/secretwarden/warden/internal/assess"
-	"github.com/secretwarden/warden/internal/config"
+	"github.com/secretwarden/warden/internal/builtin"
 	"github.com/secretwarden/warden/internal/decide"
 	"github.com/secretwarden/warden/internal/event"
 	"github.com/secretwarden/warden/internal/input"
 	"github.com/secretwarden/warden/internal/inventory"
-	"github.com/secretwarden/warden/internal/policy"
 	"github.com/secretwarden/warden/internal/snapshot"
-	"github.com/secretwarden/warden/policies"
 )
 
 const (
@@ -43,19 +40,7 @@ func decider(t testing.TB) *decide.Decider {
 				CreatedDate: snapshot.NewTime(t0.Add(-10 * 24 * time.Hour)), Tags: []snapshot.Tag{{Key: "owner", Value: "x"}}}},
 		},
 	}
-	b, err := fs.ReadFile(policies.FS, "data.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := config.DecodeObject(b, "data.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := policy.New(context.Background(), cfg.Doc, policy.Source{FS: policies.FS, Root: ".", Display: "policies"})
+	eng, cfg, err := builtin.Default(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

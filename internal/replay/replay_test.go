@@ -7,24 +7,18 @@ import (
 	"time"
 
 	"github.com/secretwarden/warden/internal/assess"
-	"github.com/secretwarden/warden/internal/config"
+	"github.com/secretwarden/warden/internal/builtin"
 	"github.com/secretwarden/warden/internal/decide"
 	"github.com/secretwarden/warden/internal/event"
 	"github.com/secretwarden/warden/internal/input"
 	"github.com/secretwarden/warden/internal/inventory"
-	"github.com/secretwarden/warden/internal/policy"
 	"github.com/secretwarden/warden/internal/replay"
 	"github.com/secretwarden/warden/internal/snapshot"
-	"github.com/secretwarden/warden/policies"
 )
 
 func decider(t *testing.T) *decide.Decider {
 	t.Helper()
-	cfg, err := config.Parse(map[string]any{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := policy.New(context.Background(), nil, policy.Source{FS: policies.FS, Root: ".", Display: "policies"})
+	eng, cfg, err := builtin.Default(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
