@@ -103,6 +103,10 @@ type CentralStack struct {
 	Member *MemberTemplate
 }
 
+// PolicyDataAsset is the name of the organization's policy data file
+// (context policyDataFile) inside every handler's asset.
+const PolicyDataAsset = "policy-data.json"
+
 // NewCentralStack builds the central stack. The member template is
 // synthesized (and cdk-nag checked) first and inlined into the stack set.
 func NewCentralStack(scope constructs.Construct, id string, props CentralStackProps) (*CentralStack, error) {
@@ -120,7 +124,11 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 			}
 			root = r
 		}
-		code = func(h string) awslambda.Code { return gobuild.Code(root, "./handlers/"+h) }
+		var files map[string]string
+		if cfg.PolicyDataFile != "" {
+			files = map[string]string{PolicyDataAsset: cfg.PolicyDataFile}
+		}
+		code = func(h string) awslambda.Code { return gobuild.Code(root, "./handlers/"+h, files) }
 	}
 	member, err := SynthMemberTemplate(MemberStackProps{Config: cfg, Patterns: props.Patterns, Outdir: props.MemberOutdir})
 	if err != nil {
@@ -400,6 +408,10 @@ func (s *CentralStack) environment(cfg config.Config) map[string]string {
 	}
 	if cfg.AuditRoleExternalID != "" {
 		env["WARDEN_AUDIT_ROLE_EXTERNAL_ID"] = cfg.AuditRoleExternalID
+	}
+	if cfg.PolicyDataFile != "" {
+		// Bundled next to bootstrap; Lambda unpacks the asset in /var/task.
+		env["WARDEN_POLICY_DATA_FILE"] = "/var/task/" + PolicyDataAsset
 	}
 	return env
 }

@@ -107,6 +107,9 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 		return nil, fmt.Errorf("encode policy data: %w", err)
 	}
 	obj, _ := doc.(map[string]any)
+	if obj == nil {
+		obj = map[string]any{}
+	}
 	e.store = inmem.NewFromObjectWithOpts(obj, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 
 	e.posture = make([]postureCheck, len(e.checks))

@@ -21,23 +21,30 @@
 #     Region=R,KmsKeyId=KEY).
 #   parameters:
 #     - kms_key_allowlist
+#   inputs:
+#     - kms_key
+#     - params.kms_key_allowlist
+#     - replica_kms_keys
+#     - secret.DeletedDate
+#     - secret.KmsKeyId
+#     - secret.ReplicationStatus
 package posture.kms_customer_managed
 
 import data.lib
 
-skip contains lib.secret.deleted_reason
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
-deny contains sprintf("secret: key %s not found in the inventory (unknown key)", [key_ref(input.secret)]) if {
+deny contains sprintf("secret: key %s not found in the inventory (unknown key)", [secret_key_ref]) if {
 	input.kms_key == null
 	count(skip) == 0
 }
 
-deny contains sprintf("secret uses the AWS managed key %s, not a customer managed key", [key_text(key_ref(input.secret), input.kms_key)]) if {
+deny contains sprintf("secret uses the AWS managed key %s, not a customer managed key", [key_text(secret_key_ref, input.kms_key)]) if {
 	input.kms_key.KeyManager == "AWS"
 	count(skip) == 0
 }
 
-deny contains sprintf("secret: key %s is not in kms_key_allowlist", [key_text(key_ref(input.secret), input.kms_key)]) if {
+deny contains sprintf("secret: key %s is not in kms_key_allowlist", [key_text(secret_key_ref, input.kms_key)]) if {
 	input.kms_key.KeyManager == "CUSTOMER"
 	count(input.params.kms_key_allowlist) > 0
 	not allowlisted(input.kms_key)
@@ -46,12 +53,24 @@ deny contains sprintf("secret: key %s is not in kms_key_allowlist", [key_text(ke
 
 deny contains msg if {
 	some replica in input.secret.ReplicationStatus
-	msg := replica_problem(replica, object.get(object.get(input, "replica_kms_keys", {}), replica.Region, null))
+	msg := replica_problem(replica, replica_key(replica.Region))
 	count(skip) == 0
 }
 
-# key_ref(x) is the key reference a secret or a replica names: its KmsKeyId,
-# the AWS managed key when absent.
+# secret_key_ref is the key reference the secret names: its KmsKeyId, the AWS
+# managed key when absent.
+secret_key_ref := ref if {
+	ref := input.secret.KmsKeyId
+} else := "alias/aws/secretsmanager"
+
+# replica_key(region) is the metadata of the key of the replica in region, null
+# when unknown.
+replica_key(region) := key if {
+	key := input.replica_kms_keys[region]
+} else := null
+
+# key_ref(x) is the key reference a replica names: its KmsKeyId, the AWS
+# managed key when absent.
 key_ref(x) := object.get(x, "KmsKeyId", "alias/aws/secretsmanager")
 
 # replica_problem(replica, key) describes why a replica's key does not comply.

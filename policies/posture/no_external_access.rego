@@ -29,11 +29,19 @@
 #     account to trusted_account_ids. Rotate the secret if it may have been read.
 #   parameters:
 #     - trusted_account_ids
+#   inputs:
+#     - account.Id
+#     - organization.account_ids
+#     - organization.id
+#     - params.trusted_account_ids
+#     - resource_policy
+#     - secret.ARN
+#     - secret.DeletedDate
 package posture.no_external_access
 
 import data.lib
 
-skip contains lib.secret.deleted_reason
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
 deny contains finding.message if {
 	input.resource_policy.Statement

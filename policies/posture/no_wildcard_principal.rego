@@ -25,11 +25,14 @@
 #     NotPrincipal with an explicit Principal. Apply with aws secretsmanager
 #     put-resource-policy --block-public-policy, or delete-resource-policy.
 #   parameters: []
+#   inputs:
+#     - resource_policy
+#     - secret.DeletedDate
 package posture.no_wildcard_principal
 
 import data.lib
 
-skip contains lib.secret.deleted_reason
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
 deny contains finding.message if {
 	input.resource_policy.Statement

@@ -18,11 +18,17 @@
 #     region), fix it and replicate again.
 #   parameters:
 #     - required_replica_regions
+#   inputs:
+#     - params.required_replica_regions
+#     - region
+#     - secret.DeletedDate
+#     - secret.PrimaryRegion
+#     - secret.ReplicationStatus
 package posture.replication_present
 
 import data.lib
 
-skip contains lib.secret.deleted_reason
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
 skip contains sprintf("replica of %s: replication is configured on the primary", [lib.secret.primary_region]) if lib.secret.replica
 

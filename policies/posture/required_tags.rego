@@ -16,11 +16,15 @@
 #     Key=owner,Value=TEAM (for every key in required_tag_keys).
 #   parameters:
 #     - required_tag_keys
+#   inputs:
+#     - params.required_tag_keys
+#     - secret.DeletedDate
+#     - secret.Tags
 package posture.required_tags
 
 import data.lib
 
-skip contains lib.secret.deleted_reason
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
 deny contains sprintf("required tag %s is missing", [key]) if {
 	some key in input.params.required_tag_keys

@@ -19,37 +19,46 @@
 #     max_days_since_rotation.
 #   parameters:
 #     - max_days_since_rotation
+#   inputs:
+#     - now
+#     - params.max_days_since_rotation
+#     - region
+#     - secret.CreatedDate
+#     - secret.DeletedDate
+#     - secret.LastRotatedDate
+#     - secret.OwningService
+#     - secret.PrimaryRegion
 package posture.rotated_recently
 
 import data.lib
 
-# The skip reasons of lib.secret.rotation_skip, one rule each.
-skip contains lib.secret.deleted_reason
+# The skip reasons of lib.secret.rotation_skip. Each rule first tests that its
+# field is present (whatever its value), so that a plain secret evaluates no
+# message.
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
-skip contains lib.secret.rotation_replica_reason
+skip contains lib.secret.rotation_replica_reason if _ = input.secret.PrimaryRegion
 
-skip contains lib.secret.managed_reason
+skip contains lib.secret.managed_reason if _ = input.secret.OwningService
 
 skip contains "neither LastRotatedDate nor CreatedDate is known" if {
 	not input.secret.LastRotatedDate
 	not input.secret.CreatedDate
 }
 
-deny contains sprintf("last rotated %d days ago (%s), exceeds %d", [days, last, limit]) if {
+# time.add_date(ns, 0, 0, n) is ns plus n days of 24 hours (add_date reads ns
+# in UTC): lib.time.older_than_days without its big-number arithmetic.
+deny contains sprintf("last rotated %d days ago (%s), exceeds %d", [lib.time.days_since(last), last, limit]) if {
 	last := input.secret.LastRotatedDate
 	limit := input.params.max_days_since_rotation
-	ns := time.parse_rfc3339_ns(last)
-	ns <= lib.time.now_ns - ((limit + 1) * lib.time.ns_per_day)
+	time.add_date(time.parse_rfc3339_ns(last), 0, 0, limit + 1) <= lib.time.now_ns
 	count(skip) == 0
-	days := floor((lib.time.now_ns - ns) / lib.time.ns_per_day)
 }
 
-deny contains sprintf("never rotated; created %d days ago (%s), exceeds %d", [days, created, limit]) if {
+deny contains sprintf("never rotated; created %d days ago (%s), exceeds %d", [lib.time.days_since(created), created, limit]) if {
 	not input.secret.LastRotatedDate
 	created := input.secret.CreatedDate
 	limit := input.params.max_days_since_rotation
-	ns := time.parse_rfc3339_ns(created)
-	ns <= lib.time.now_ns - ((limit + 1) * lib.time.ns_per_day)
+	time.add_date(time.parse_rfc3339_ns(created), 0, 0, limit + 1) <= lib.time.now_ns
 	count(skip) == 0
-	days := floor((lib.time.now_ns - ns) / lib.time.ns_per_day)
 }

@@ -25,11 +25,26 @@
 #     schedule no longer than max_rotation_days.
 #   parameters:
 #     - max_rotation_days
+#   inputs:
+#     - params.max_rotation_days
+#     - region
+#     - secret.DeletedDate
+#     - secret.OwningService
+#     - secret.PrimaryRegion
+#     - secret.RotationEnabled
+#     - secret.RotationRules
 package posture.rotation_enabled
 
 import data.lib
 
-skip contains reason if some reason in lib.secret.rotation_skip
+# The skip reasons of lib.secret.rotation_skip. Each rule first tests that its
+# field is present (whatever its value), so that a plain secret evaluates no
+# message.
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
+
+skip contains lib.secret.rotation_replica_reason if _ = input.secret.PrimaryRegion
+
+skip contains lib.secret.managed_reason if _ = input.secret.OwningService
 
 deny contains "automatic rotation is not enabled" if {
 	not input.secret.RotationEnabled

@@ -24,26 +24,40 @@
 #     AWSPENDING version is left, remove its label with update-secret-version-stage.
 #   parameters:
 #     - rotation_overdue_grace_hours
+#   inputs:
+#     - now
+#     - params.rotation_overdue_grace_hours
+#     - region
+#     - secret.CreatedDate
+#     - secret.DeletedDate
+#     - secret.LastChangedDate
+#     - secret.LastRotatedDate
+#     - secret.NextRotationDate
+#     - secret.PrimaryRegion
+#     - secret.RotationEnabled
+#     - secret.RotationRules.AutomaticallyAfterDays
+#     - secret.VersionIdsToStages
 package posture.rotation_succeeding
 
 import data.lib
 
-skip contains lib.secret.deleted_reason
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
-skip contains lib.secret.rotation_replica_reason
+skip contains lib.secret.rotation_replica_reason if _ = input.secret.PrimaryRegion
 
 skip contains "automatic rotation is not enabled (see rotation-enabled)" if not input.secret.RotationEnabled
 
+# time.add_date(ns, 0, 0, n) is ns plus n days of 24 hours (add_date reads ns
+# in UTC), without big-number arithmetic.
 deny contains msg if {
 	next := input.secret.NextRotationDate
 	grace := input.params.rotation_overdue_grace_hours
 	ns := time.parse_rfc3339_ns(next)
 	ns < lib.time.now_ns - (grace * lib.time.ns_per_hour)
 	count(skip) == 0
-	overdue_ns := lib.time.now_ns - ns
 	msg := sprintf(
 		"scheduled rotation is overdue: NextRotationDate %s is %s past (grace %d hours)",
-		[next, lib.time.age_text(floor(overdue_ns / lib.time.ns_per_hour)), grace],
+		[next, lib.time.age_text(floor((lib.time.now_ns - ns) / lib.time.ns_per_hour)), grace],
 	)
 }
 

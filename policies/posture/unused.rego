@@ -22,11 +22,20 @@
 #     break-glass use.
 #   parameters:
 #     - unused_for_days
+#   inputs:
+#     - now
+#     - params.unused_for_days
+#     - region
+#     - secret.CreatedDate
+#     - secret.DeletedDate
+#     - secret.LastAccessedDate
+#     - secret.PrimaryRegion
+#     - secret.ReplicationStatus
 package posture.unused
 
 import data.lib
 
-skip contains lib.secret.deleted_reason
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
 skip contains sprintf("replica of %s: usage is judged on the primary, which sees replica access", [primary]) if {
 	primary := input.secret.PrimaryRegion
@@ -38,15 +47,15 @@ skip contains "neither LastAccessedDate nor CreatedDate is known" if {
 	count(lib.secret.access_dates) == 0
 }
 
-# Without replicas: the secret's own LastAccessedDate.
-deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [days, lib.time.date(last), limit]) if {
+# Without replicas: the secret's own LastAccessedDate. time.add_date(ns, 0, 0, n)
+# is ns plus n days of 24 hours (add_date reads ns in UTC): lib.time.older_than_days
+# without its big-number arithmetic.
+deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [lib.time.days_since(last), lib.time.date(last), limit]) if {
 	not input.secret.ReplicationStatus
 	last := input.secret.LastAccessedDate
 	limit := input.params.unused_for_days
-	ns := time.parse_rfc3339_ns(last)
-	ns <= lib.time.now_ns - ((limit + 1) * lib.time.ns_per_day)
+	time.add_date(time.parse_rfc3339_ns(last), 0, 0, limit + 1) <= lib.time.now_ns
 	count(skip) == 0
-	days := floor((lib.time.now_ns - ns) / lib.time.ns_per_day)
 }
 
 # With replicas: the latest access of the secret and its replicas.
@@ -60,15 +69,13 @@ deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [days, last_
 	count(skip) == 0
 }
 
-deny contains sprintf("never accessed; created %d days ago (%s), exceeds %d", [days, created, limit]) if {
+deny contains sprintf("never accessed; created %d days ago (%s), exceeds %d", [lib.time.days_since(created), created, limit]) if {
 	not input.secret.LastAccessedDate
 	count(lib.secret.access_dates) == 0
 	created := input.secret.CreatedDate
 	limit := input.params.unused_for_days
-	ns := time.parse_rfc3339_ns(created)
-	ns <= lib.time.now_ns - ((limit + 1) * lib.time.ns_per_day)
+	time.add_date(time.parse_rfc3339_ns(created), 0, 0, limit + 1) <= lib.time.now_ns
 	count(skip) == 0
-	days := floor((lib.time.now_ns - ns) / lib.time.ns_per_day)
 }
 
 # last_access_text(ns) renders the date of the latest access (and where it happened).

@@ -30,6 +30,7 @@ const (
 	KeyRotationOrgLimit      = "rotationOrgLimit"
 	KeyStackSetCallAs        = "stackSetCallAs"
 	KeyConcurrency           = "reservedConcurrency"
+	KeyPolicyDataFile        = "policyDataFile"
 )
 
 // Mode values accepted in the modes map (policy id → mode).
@@ -87,6 +88,10 @@ type Config struct {
 	SecurityHub bool
 	// DryRun makes the handlers plan actions without executing them.
 	DryRun bool
+	// PolicyDataFile is the absolute path of the organization's policy data
+	// (parameter overrides and exceptions, the format of warden --data),
+	// bundled with every handler; empty for the built-in data only.
+	PolicyDataFile string
 	// RotationDedupeMinutes is the per-secret emergency rotation dedupe window.
 	RotationDedupeMinutes int
 	// RotationAccountLimit is the max emergency rotations per account per hour.
@@ -241,6 +246,16 @@ func Parse(get Lookup) (Config, error) {
 		fail(KeyConcurrency, err)
 	} else {
 		c.Concurrency = cc
+	}
+
+	if s, err := str(get(KeyPolicyDataFile), ""); err != nil {
+		fail(KeyPolicyDataFile, err)
+	} else if s != "" {
+		if abs, err := checkPolicyData(s); err != nil {
+			fail(KeyPolicyDataFile, err)
+		} else {
+			c.PolicyDataFile = abs
+		}
 	}
 
 	if len(errs) > 0 {

@@ -26,6 +26,9 @@ type Bundler struct {
 	Package string
 	// GoBinary is the go command to run (default "go" from PATH).
 	GoBinary string
+	// Files are copied next to the binary: name in the asset → source path
+	// (e.g. the organization's policy data file).
+	Files map[string]string
 }
 
 var _ awscdk.ILocalBundling = (*Bundler)(nil)
@@ -78,6 +81,15 @@ func (b *Bundler) Build(outputDir string) error {
 	if err := cmd.Run(); err != nil {
 		return &BuildError{Package: b.Package, Err: err}
 	}
+	for name, src := range b.Files {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return fmt.Errorf("bundle %s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(outputDir, name), data, 0o644); err != nil {
+			return fmt.Errorf("bundle %s: %w", name, err)
+		}
+	}
 	return nil
 }
 
@@ -85,7 +97,7 @@ func (b *Bundler) Build(outputDir string) error {
 // moduleRoot, e.g. "./handlers/evaluate") by a local go build at synth
 // time. The asset hash is taken from the built binary, so every change in
 // any imported package (internal/, policies/, rules/) yields a new asset.
-func Code(moduleRoot, pkg string) awslambda.Code {
+func Code(moduleRoot, pkg string, files map[string]string) awslambda.Code {
 	dir := filepath.Join(moduleRoot, filepath.FromSlash(strings.TrimPrefix(pkg, "./")))
 	return awslambda.Code_FromAsset(jsii.String(dir), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
@@ -93,7 +105,7 @@ func Code(moduleRoot, pkg string) awslambda.Code {
 			// Required by the API; never pulled, because Local always bundles
 			// (or the synth fails with the go build error).
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("scratch")),
-			Local: &Bundler{ModuleRoot: moduleRoot, Package: pkg},
+			Local: &Bundler{ModuleRoot: moduleRoot, Package: pkg, Files: files},
 		},
 	})
 }

@@ -43,7 +43,7 @@ func TestLocalBundlingSynth(t *testing.T) {
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
-		Code:         Code(root, "./cdk/internal/gobuild/testdata/hello"),
+		Code:         Code(root, "./cdk/internal/gobuild/testdata/hello", nil),
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
 	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{

@@ -37,6 +37,7 @@ const (
 	EnvRotationAccountLimit  = "WARDEN_ROTATION_ACCOUNT_LIMIT"
 	EnvRotationOrgLimit      = "WARDEN_ROTATION_ORG_LIMIT"
 	EnvDryRun                = "WARDEN_DRY_RUN"
+	EnvPolicyDataFile        = "WARDEN_POLICY_DATA_FILE"
 )
 
 // Required lists the variables without a default: every handler gets
@@ -86,6 +87,10 @@ type Config struct {
 	Limits rails.Limits
 	// DryRun plans actions without executing them (WARDEN_DRY_RUN).
 	DryRun bool
+	// PolicyDataFile is an optional JSON data document (parameter overrides
+	// and exceptions) merged over the built-in policies/data.json, shipped
+	// next to the handler binary (WARDEN_POLICY_DATA_FILE).
+	PolicyDataFile string
 }
 
 var (
@@ -187,6 +192,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.Modes = modes
 	c.SecurityHub = boolVar(get(EnvSecurityHub), EnvSecurityHub, bad)
 	c.DryRun = boolVar(get(EnvDryRun), EnvDryRun, bad)
+	c.PolicyDataFile = get(EnvPolicyDataFile)
 
 	c.Limits = rails.DefaultLimits()
 	c.Limits.DedupeWindow = time.Duration(intVar(get(EnvRotationDedupeMinutes), EnvRotationDedupeMinutes, DefaultRotationDedupeMinutes, 1, bad)) * time.Minute

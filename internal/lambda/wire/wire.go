@@ -96,7 +96,7 @@ func NewFromAWS(ctx context.Context, cfg *config.Config, awsCfg aws.Config) (*De
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	d := &Deps{Config: cfg, AWS: awsCfg, Log: log}
 
-	eng, pol, err := builtin.Default(ctx)
+	eng, pol, err := loadPolicies(ctx, cfg.PolicyDataFile)
 	if err != nil {
 		return nil, fmt.Errorf("compile policies: %w", err)
 	}
@@ -244,4 +244,21 @@ func (d *Deps) Rotate() *rotate.Handler {
 		},
 		Log: d.Log,
 	}
+}
+
+// loadPolicies compiles the built-in policies with the built-in data,
+// merged with the organization's data file when one is configured.
+func loadPolicies(ctx context.Context, dataFile string) (*policy.Engine, *policyconfig.Config, error) {
+	doc, err := builtin.Data()
+	if err != nil {
+		return nil, nil, err
+	}
+	if dataFile != "" {
+		extra, err := policyconfig.ReadFile(dataFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", config.EnvPolicyDataFile, err)
+		}
+		doc = policyconfig.Merge(doc, extra)
+	}
+	return builtin.Load(ctx, doc)
 }
