@@ -481,6 +481,197 @@ func TestMetadata(t *testing.T) {
 	}
 }
 
+// inputReads walks the rules of package pkg (a "data.…" path) and every rule
+// and function they reach through data refs, transitively, and returns each
+// read of the input reduced to its leading string keys: input.secret.Tags[i]
+// reads secret.Tags, input.secret[k] reads secret, a bare input reads all of
+// it (nil). c must be compiled: refs are then fully qualified.
+func inputReads(c *ast.Compiler, pkg ast.Ref) map[string][]string {
+	reads := map[string][]string{} // "secret.Tags" -> where
+	seen := map[*ast.Rule]bool{}
+	queue := append([]*ast.Rule(nil), c.GetRules(pkg)...)
+	for _, r := range queue {
+		seen[r] = true
+	}
+	for len(queue) > 0 {
+		rule := queue[0]
+		queue = queue[1:]
+		ast.WalkRefs(rule, func(ref ast.Ref) bool {
+			switch {
+			case ref[0].Equal(ast.InputRootDocument):
+				var keys []string
+				for _, t := range ref[1:] {
+					s, ok := t.Value.(ast.String)
+					if !ok {
+						break
+					}
+					keys = append(keys, string(s))
+				}
+				loc := rule.Location
+				if ref[0].Location != nil {
+					loc = ref[0].Location
+				}
+				where := fmt.Sprintf("%s:%d", loc.File, loc.Row)
+				k := strings.Join(keys, ".")
+				reads[k] = append(reads[k], where)
+			case ref[0].Equal(ast.DefaultRootDocument):
+				for _, r := range c.GetRules(ref.GroundPrefix()) {
+					if !seen[r] {
+						seen[r] = true
+						queue = append(queue, r)
+					}
+				}
+			}
+			return false
+		})
+	}
+	return reads
+}
+
+// uncovered lists the reads that no declared path covers (a path covers
+// itself and everything under it).
+func uncovered(reads map[string][]string, declared []string) []string {
+	var out []string
+	for read, where := range reads {
+		ok := false
+		for _, d := range declared {
+			if read == d || strings.HasPrefix(read, d+".") {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			name := "input"
+			if read != "" {
+				name += "." + read
+			}
+			out = append(out, fmt.Sprintf("%s (at %s)", name, where[0]))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestInputsCoverEveryRead checks every posture check's METADATA custom.inputs
+// against what its rules, and every lib rule or function they reach, read of
+// the input: the engine caches a check's outcome per distinct value of those
+// paths, so a read outside them would serve a stale verdict. Every built-in
+// check must declare its inputs.
+func TestInputsCoverEveryRead(t *testing.T) {
+	files := loadPolicies(t)
+	c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	if c.Compile(modulesOf(files, false)); c.Failed() {
+		t.Fatal(c.Errors)
+	}
+	checked := 0
+	for _, f := range files {
+		if f.dir() != "posture" || f.isTest() {
+			continue
+		}
+		var declared []string
+		found := false
+		for _, a := range f.module.Annotations {
+			if a.Scope != "package" {
+				continue
+			}
+			raw, ok := a.Custom["inputs"].([]any)
+			found = ok
+			for _, v := range raw {
+				declared = append(declared, v.(string))
+			}
+		}
+		if !found {
+			t.Errorf("%s: METADATA custom.inputs missing (every built-in check declares the input paths it reads)", f.path)
+			continue
+		}
+		reads := inputReads(c, f.module.Package.Path)
+		if len(reads) == 0 {
+			t.Errorf("%s: no input read found: the walk is broken", f.path)
+		}
+		for _, u := range uncovered(reads, declared) {
+			t.Errorf("%s: reads %s, not covered by METADATA custom.inputs %v", f.path, u, declared)
+		}
+		for _, d := range declared {
+			used := false
+			for read := range reads {
+				if read == d || strings.HasPrefix(read, d+".") || strings.HasPrefix(d, read+".") {
+					used = true
+				}
+			}
+			if !used {
+				t.Errorf("%s: declares input %s but never reads it (a needless path only lowers cache hits)", f.path, d)
+			}
+		}
+		checked++
+	}
+	if checked != 9 {
+		t.Errorf("checked %d posture checks, want 9", checked)
+	}
+}
+
+// TestInputsWalkFindsIndirectReads makes sure the walk behind
+// TestInputsCoverEveryRead sees reads in functions and rules of other packages,
+// through dynamic refs and whole-input uses.
+func TestInputsWalkFindsIndirectReads(t *testing.T) {
+	mods := map[string]*ast.Module{}
+	for name, src := range map[string]string{
+		"check.rego": `package posture.x
+
+import data.lib
+
+deny contains "a" if lib.h.f(input.secret.Tags[0])
+
+deny contains "b" if lib.h.r
+
+deny contains "c" if data.lib[_].q
+
+skip contains "d" if object.get(input, "region", "") == ""
+`,
+		"lib.rego": `package lib.h
+
+f(x) if x == input.params.p
+
+r if g(1)
+
+g(n) if input.secret.ARN == n
+`,
+		"other.rego": `package other
+
+unused if input.nobody
+`,
+		"lib2.rego": `package lib.k
+
+q if input.account[x]
+`,
+	} {
+		m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods[name] = m
+	}
+	c := ast.NewCompiler()
+	if c.Compile(mods); c.Failed() {
+		t.Fatal(c.Errors)
+	}
+	reads := inputReads(c, ast.MustParseRef("data.posture.x"))
+	var got []string
+	for k := range reads {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	want := []string{"", "account", "params.p", "secret.ARN", "secret.Tags"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("reads %q, want %q", got, want)
+	}
+	if u := uncovered(reads, []string{"secret", "params", "account"}); len(u) != 1 || !strings.HasPrefix(u[0], "input (at check.rego:") {
+		t.Errorf("uncovered %v, want the whole-input read only", u)
+	}
+	if u := uncovered(reads, []string{"secret.Tags", "secret.ARN", "params.p", "account", "region"}); len(u) != 1 {
+		t.Errorf("uncovered %v, want the whole-input read", u)
+	}
+}
+
 // TestDataDefaults validates data.json: defaults against the input schema's
 // params, overrides and exceptions present, and the parameter table of
 // docs/contracts.md naming exactly the defaults.

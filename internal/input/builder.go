@@ -46,7 +46,19 @@ type Builder struct {
 	acctTerms  map[string]*ast.Term
 	mu         sync.Mutex
 	paramTerms map[unsafe.Pointer]*ast.Term
+
+	// Terms are immutable, so that secrets sharing a resource policy text or
+	// a key share its term: parsed once, and compared by pointer by the
+	// engine's memo.
+	cmu      sync.Mutex
+	policies map[string]*ast.Term // resource policy text -> parsed object
+	keys     map[keyRef]*ast.Term // resolved keys (unknown keys are not kept)
 }
+
+type keyRef struct{ account, region, ref string }
+
+// maxCached bounds each of the builder's term caches.
+const maxCached = 4096
 
 // NewBuilder reads the organization from inv and prepares the shared parts.
 func NewBuilder(ctx context.Context, inv inventory.Inventory, params *config.Params, now time.Time) (*Builder, error) {
@@ -63,6 +75,8 @@ func NewBuilder(ctx context.Context, inv inventory.Inventory, params *config.Par
 		accounts:   make(map[string]*snapshot.Account, len(accounts)),
 		acctTerms:  make(map[string]*ast.Term, len(accounts)),
 		paramTerms: map[unsafe.Pointer]*ast.Term{},
+		policies:   map[string]*ast.Term{},
+		keys:       map[keyRef]*ast.Term{},
 	}
 	ids := make([]string, 0, len(accounts)+1)
 	add := func(id string) {
@@ -190,7 +204,7 @@ func toTerm(v any) (*ast.Term, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal: %w", err)
 	}
-	val, err := ast.ValueFromReader(bytesReader(raw))
+	val, err := parseJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("convert: %w", err)
 	}
@@ -241,14 +255,10 @@ func (b *Builder) base(ctx context.Context, e *snapshot.SecretEntry, at time.Tim
 	o.set("secret", secretTerm(s))
 	pol := ast.NullTerm()
 	if e.ResourcePolicy != nil && *e.ResourcePolicy != "" {
-		v, err := ast.ValueFromReader(bytesReader([]byte(*e.ResourcePolicy)))
-		if err != nil {
-			return nil, fmt.Errorf("%w: resource policy is not valid JSON: %v", ErrBrokenSecret, err)
+		var err error
+		if pol, err = b.policyTerm(*e.ResourcePolicy); err != nil {
+			return nil, err
 		}
-		if _, ok := v.(ast.Object); !ok {
-			return nil, fmt.Errorf("%w: resource policy is not a JSON object", ErrBrokenSecret)
-		}
-		pol = ast.NewTerm(v)
 	}
 	o.set("resource_policy", pol)
 	o.set("kms_key", b.keyTerm(ctx, e.AccountID, e.Region, s.KmsKeyID))
@@ -265,12 +275,51 @@ func (b *Builder) base(ctx context.Context, e *snapshot.SecretEntry, at time.Tim
 	return o, nil
 }
 
+// policyTerm parses a resource policy document (once per distinct text).
+func (b *Builder) policyTerm(text string) (*ast.Term, error) {
+	b.cmu.Lock()
+	t, ok := b.policies[text]
+	b.cmu.Unlock()
+	if ok {
+		return t, nil
+	}
+	v, err := ast.ValueFromReader(bytesReader([]byte(text)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: resource policy is not valid JSON: %v", ErrBrokenSecret, err)
+	}
+	if _, ok := v.(ast.Object); !ok {
+		return nil, fmt.Errorf("%w: resource policy is not a JSON object", ErrBrokenSecret)
+	}
+	t = ast.NewTerm(v)
+	b.cmu.Lock()
+	if len(b.policies) >= maxCached {
+		clear(b.policies)
+	}
+	b.policies[text] = t
+	b.cmu.Unlock()
+	return t, nil
+}
+
 // keyTerm resolves a key reference; unknown keys are null (the policies
 // report them rather than pass).
 func (b *Builder) keyTerm(ctx context.Context, account, region, ref string) *ast.Term {
+	kr := keyRef{account, region, ref}
+	b.cmu.Lock()
+	t, ok := b.keys[kr]
+	b.cmu.Unlock()
+	if ok {
+		return t
+	}
 	k, err := b.inv.Key(ctx, account, region, ref)
 	if err != nil || k == nil {
 		return ast.NullTerm()
 	}
-	return keyTerm(k.Key, k.AliasNames, k.AWSManaged)
+	t = keyTerm(k.Key, k.AliasNames, k.AWSManaged)
+	b.cmu.Lock()
+	if len(b.keys) >= maxCached {
+		clear(b.keys)
+	}
+	b.keys[kr] = t
+	b.cmu.Unlock()
+	return t
 }

@@ -13,8 +13,35 @@ type obj struct{ kv [][2]*ast.Term }
 
 func (o *obj) set(k string, v *ast.Term) {
 	if v != nil {
-		o.kv = append(o.kv, [2]*ast.Term{ast.StringTerm(k), v})
+		o.kv = append(o.kv, [2]*ast.Term{objectKey(k), v})
 	}
+}
+
+// keyTerms are the object keys of the input schema, allocated once: terms are
+// immutable, so every input shares them.
+var keyTerms = func() map[string]*ast.Term {
+	m := map[string]*ast.Term{}
+	for _, k := range []string{
+		"schema_version", "now", "region", "secret", "resource_policy", "kms_key", "replica_kms_keys",
+		"account", "organization", "params", "event", "history",
+		"ARN", "Name", "Description", "KmsKeyId", "RotationEnabled", "RotationLambdaARN", "RotationRules",
+		"AutomaticallyAfterDays", "Duration", "ScheduleExpression", "LastRotatedDate", "LastChangedDate",
+		"LastAccessedDate", "DeletedDate", "NextRotationDate", "CreatedDate", "Tags", "Key", "Value",
+		"VersionIdsToStages", "OwningService", "PrimaryRegion", "ReplicationStatus", "Region", "Status",
+		"StatusMessage", "Id", "OuPath", "id", "management_account_id", "account_ids",
+		"Arn", "KeyId", "AWSAccountId", "KeyManager", "KeyState", "Enabled", "KeyRotationEnabled", "KeySpec",
+		"MultiRegion", "AliasNames", "AliasName",
+	} {
+		m[k] = ast.StringTerm(k)
+	}
+	return m
+}()
+
+func objectKey(k string) *ast.Term {
+	if t, ok := keyTerms[k]; ok {
+		return t
+	}
+	return ast.StringTerm(k)
 }
 
 func (o *obj) str(k, v string) {
@@ -38,8 +65,8 @@ func tagsTerm(tags []snapshot.Tag) *ast.Term {
 	ts := make([]*ast.Term, len(tags))
 	for i, t := range tags {
 		ts[i] = ast.ObjectTerm(
-			[2]*ast.Term{ast.StringTerm("Key"), ast.StringTerm(t.Key)},
-			[2]*ast.Term{ast.StringTerm("Value"), ast.StringTerm(t.Value)},
+			[2]*ast.Term{keyTerms["Key"], ast.StringTerm(t.Key)},
+			[2]*ast.Term{keyTerms["Value"], ast.StringTerm(t.Value)},
 		)
 	}
 	return ast.ArrayTerm(ts...)

@@ -32,6 +32,7 @@ type Engine struct {
 	posture  []postureCheck // parallel to checks
 	compiler *ast.Compiler
 	store    storage.Store
+	proj     projector
 
 	allPosture *prepared
 	mu         sync.RWMutex
@@ -42,10 +43,10 @@ type Engine struct {
 
 // postureCheck is the evaluation plan of one posture check.
 type postureCheck struct {
-	deny, skip ast.Var      // bindings of its deny and skip sets
-	hasSkip    bool         // the package defines skip
-	keys       [][]*ast.Term // declared input paths; nil: not memoized
-	memo       *memo
+	deny, skip ast.Var // bindings of its deny and skip sets
+	hasSkip    bool    // the package defines skip
+	paths      []int   // its declared input paths (projector indices)
+	memo       *memo   // nil: not memoized
 }
 
 // MemoLimit bounds the memoized outcomes per check.
@@ -126,11 +127,8 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 			if err := verifyInputs(c, ch, declared[i]); err != nil {
 				return nil, fmt.Errorf("read policy metadata: %w", err)
 			}
-			pc.keys = make([][]*ast.Term, len(declared[i]))
-			for j, path := range declared[i] {
-				for _, k := range path {
-					pc.keys[j] = append(pc.keys[j], ast.StringTerm(k))
-				}
+			for _, path := range declared[i] {
+				pc.paths = append(pc.paths, e.proj.add(path))
 			}
 			pc.memo = newMemo(MemoLimit)
 		}
@@ -279,8 +277,14 @@ func (e *Engine) MemoStats() map[string][2]int64 {
 	return out
 }
 
+var resolvedPool = sync.Pool{New: func() any { return new(resolved) }}
+
 // Evaluate runs every posture check against one input.
 func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]Result, error) {
+	return e.evaluate(ctx, input, true)
+}
+
+func (e *Engine) evaluate(ctx context.Context, input ast.Value, memoize bool) ([]Result, error) {
 	n := len(e.checks)
 	out := make([]Result, n)
 	obj, _ := input.(ast.Object)
@@ -288,27 +292,32 @@ func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]Result, error
 		missBuf [64]int
 		miss    = missBuf[:0]
 		projs   []projection
-		valBuf  [96]*ast.Term
-		vals    = valBuf[:0]
+		r       *resolved
 	)
+	if obj != nil && e.proj.paths > 0 && memoize {
+		r = resolvedPool.Get().(*resolved)
+		defer resolvedPool.Put(r)
+		e.proj.resolve(obj, r)
+		if !r.ok {
+			r = nil
+		}
+	}
+	var vals []*ast.Term
 	for i := range e.posture {
 		pc := &e.posture[i]
 		out[i].Check = &e.checks[i]
-		if pc.memo != nil && obj != nil {
+		if pc.memo != nil && r != nil {
 			if projs == nil {
 				projs = make([]projection, n)
 			}
-			if len(vals)+len(pc.keys) > cap(vals) {
-				vals = make([]*ast.Term, 0, 96)
+			if len(vals)+len(pc.paths) > cap(vals) {
+				vals = make([]*ast.Term, 0, max(64, len(pc.paths)))
 			}
-			p := project(obj, pc.keys, vals[len(vals):len(vals)])
-			vals = vals[:len(vals)+len(p.vals)]
-			projs[i] = p
-			if p.ok {
-				if o, ok := pc.memo.get(&projs[i]); ok {
-					out[i].Status, out[i].Messages = o.status, o.messages
-					continue
-				}
+			projs[i] = project(r, pc.paths, vals[len(vals):])
+			vals = vals[:len(vals)+len(pc.paths)]
+			if o, ok := pc.memo.get(&projs[i]); ok {
+				out[i].Status, out[i].Messages = o.status, o.messages
+				continue
 			}
 		}
 		miss = append(miss, i)
@@ -330,7 +339,7 @@ func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]Result, error
 			o.status, o.messages = finding.StatusFail, deny
 		}
 		out[i].Status, out[i].Messages = o.status, o.messages
-		if pc.memo != nil && projs != nil && projs[i].ok {
+		if pc.memo != nil && projs != nil && projs[i].vals != nil {
 			pc.memo.put(&projs[i], o)
 		}
 	}

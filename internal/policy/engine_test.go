@@ -197,3 +197,185 @@ func TestBadPoliciesFailWithOneClearLine(t *testing.T) {
 		t.Error("missing directory must be an error")
 	}
 }
+
+func TestDeclaredInputsMustCoverReads(t *testing.T) {
+	cases := map[string]string{
+		"reads outside": `# METADATA
+# title: t
+# scope: package
+# custom:
+#   id: org-x
+#   severity: low
+#   inputs: [secret.Name]
+package posture.org_x
+
+deny contains "x" if input.secret.Description == ""
+`,
+		"reads through a function": `# METADATA
+# title: t
+# scope: package
+# custom:
+#   id: org-x
+#   severity: low
+#   inputs: [secret.Name]
+package posture.org_x
+
+import data.lib
+
+deny contains "x" if not lib.secret.has_tag("owner")
+`,
+		"whole input": `# METADATA
+# title: t
+# scope: package
+# custom:
+#   id: org-x
+#   severity: low
+#   inputs: [secret]
+package posture.org_x
+
+deny contains "x" if object.get(input, ["secret", "Name"], "") == ""
+`,
+		"clock": `# METADATA
+# title: t
+# scope: package
+# custom:
+#   id: org-x
+#   severity: low
+#   inputs: [secret.CreatedDate]
+package posture.org_x
+
+deny contains "x" if time.parse_rfc3339_ns(input.secret.CreatedDate) < time.now_ns()
+`,
+		"not a path": `# METADATA
+# title: t
+# scope: package
+# custom:
+#   id: org-x
+#   severity: low
+#   inputs: ["secret[0]"]
+package posture.org_x
+
+deny contains "x" if input.secret.Name == ""
+`,
+	}
+	for name, body := range cases {
+		_, err := policy.New(context.Background(), builtinData(t), builtin(), policy.DirSource(writeRego(t, body)))
+		if err == nil {
+			t.Errorf("%s: want an error", name)
+			continue
+		}
+		if !strings.Contains(err.Error(), "custom.rego") || !strings.Contains(err.Error(), "inputs") {
+			t.Errorf("%s: error must name the file and the inputs declaration: %q", name, err)
+		}
+	}
+	ok := `# METADATA
+# title: t
+# scope: package
+# custom:
+#   id: org-x
+#   severity: low
+#   inputs: [secret.Tags, secret.DeletedDate]
+package posture.org_x
+
+import data.lib
+
+skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
+
+deny contains "no owner" if not lib.secret.has_tag("owner")
+`
+	if _, err := policy.New(context.Background(), builtinData(t), builtin(), policy.DirSource(writeRego(t, ok))); err != nil {
+		t.Errorf("complete declaration rejected: %v", err)
+	}
+}
+
+// TestMemoAgreesWithEvaluation evaluates generated secrets, and variants of
+// them that differ only where some check looks, with the memo and without:
+// every outcome must be the same.
+func TestMemoAgreesWithEvaluation(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	ins := synthInputs(t, 1500, 3)
+	// Variants: numbers written differently (1 vs 1.0), a field removed, a
+	// deleted secret, another region.
+	variants := []string{
+		`{"params": {"max_rotation_days": 90.0, "unused_for_days": 9e1}}`,
+		`{"secret": {"DeletedDate": "2026-11-01T00:00:00Z"}}`,
+		`{"region": "eu-west-1"}`,
+		`{"secret": {"RotationRules": {"AutomaticallyAfterDays": 120.0}, "RotationEnabled": true}}`,
+		`{"kms_key": null}`,
+	}
+	for i := range 300 {
+		base := ins[i].(ast.Object)
+		patch := input(t, variants[i%len(variants)]).(ast.Object)
+		ins = append(ins, mergeObjects(base, patch))
+	}
+	for pass := range 2 {
+		for i, in := range ins {
+			got, err := e.Evaluate(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := e.EvaluateUncached(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j := range want {
+				if got[j].Status != want[j].Status || got[j].Message() != want[j].Message() {
+					t.Fatalf("pass %d input %d %s: memo %s %q, evaluation %s %q", pass, i, want[j].Check.ID,
+						got[j].Status, got[j].Message(), want[j].Status, want[j].Message())
+				}
+			}
+		}
+	}
+	hits := int64(0)
+	for _, hm := range e.MemoStats() {
+		hits += hm[0]
+	}
+	if hits == 0 {
+		t.Error("no memo hit")
+	}
+}
+
+// mergeObjects is a recursive object.union.
+func mergeObjects(a, b ast.Object) ast.Object {
+	out := a.Copy()
+	b.Foreach(func(k, v *ast.Term) {
+		if cur := out.Get(k); cur != nil {
+			if x, ok := cur.Value.(ast.Object); ok {
+				if y, ok := v.Value.(ast.Object); ok {
+					out.Insert(k, ast.NewTerm(mergeObjects(x, y)))
+					return
+				}
+			}
+		}
+		out.Insert(k, v)
+	})
+	return out
+}
+
+func TestMemoServesSameProjection(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	a := input(t, baseInput)
+	// Another secret that differs only in its name and ARN: every check but
+	// no-external-access (which reads the ARN) is served from the memo.
+	b := mergeObjects(a.(ast.Object), input(t, `{"secret": {"Name": "b", "ARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:b-QwErTy"}}`).(ast.Object))
+	if _, err := e.Evaluate(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Evaluate(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := e.MemoStats()
+	for _, r := range res {
+		hm := stats[r.Check.ID]
+		wantHits := int64(1)
+		if r.Check.ID == "no-external-access" {
+			wantHits = 0
+		}
+		if hm[0] != wantHits || hm[1] != 2-wantHits {
+			t.Errorf("%s: hits/misses %v, want %d hit(s)", r.Check.ID, hm, wantHits)
+		}
+	}
+}

@@ -36,8 +36,8 @@ func parseInputs(raw any, file, pkg string) ([][]string, bool, error) {
 	return out, true, nil
 }
 
-// InputRead is one read of the policy input found by ReadInputs.
-type InputRead struct {
+// inputRead is one read of the policy input found by readInputs.
+type inputRead struct {
 	// Path is the ground part of the ref after input (empty when the whole
 	// input is read, e.g. passed to a function).
 	Path []string
@@ -46,19 +46,19 @@ type InputRead struct {
 }
 
 // String renders the read as input.a.b.
-func (r InputRead) String() string {
+func (r inputRead) String() string {
 	if len(r.Path) == 0 {
 		return "input"
 	}
 	return "input." + strings.Join(r.Path, ".")
 }
 
-// ReadInputs walks every rule of package pkg (e.g. "posture.unused") and,
+// readInputs walks every rule of package pkg (e.g. "posture.unused") and,
 // transitively, every rule and function those reach through data refs, and
 // returns the input reads found and the non-deterministic built-ins called.
 // A ref is reduced to its leading string keys: input.secret.Tags[i].Key reads
 // secret.Tags, input.secret[k] reads secret and a bare input reads all of it.
-func ReadInputs(c *ast.Compiler, pkg string) (reads []InputRead, nondeterministic []string) {
+func readInputs(c *ast.Compiler, pkg string) (reads []inputRead, nondeterministic []string) {
 	root := ast.MustParseRef("data." + pkg)
 	seen := map[*ast.Rule]bool{}
 	var queue []*ast.Rule
@@ -78,7 +78,7 @@ func ReadInputs(c *ast.Compiler, pkg string) (reads []InputRead, nondeterministi
 		ast.WalkRefs(rule, func(ref ast.Ref) bool {
 			switch {
 			case ref.HasPrefix(ast.InputRootRef):
-				reads = append(reads, InputRead{Path: groundKeys(ref[1:]), Location: locationOf(ref, rule)})
+				reads = append(reads, inputRead{Path: groundKeys(ref[1:]), Location: locationOf(ref, rule)})
 			case ref.HasPrefix(ast.DefaultRootRef):
 				prefix := ref.GroundPrefix()
 				push(c.GetRules(prefix))
@@ -141,19 +141,19 @@ func equalStrings(a, b []string) bool {
 // outside them or calls a non-deterministic built-in: its cached outcome
 // could then differ from an evaluation.
 func verifyInputs(c *ast.Compiler, ch *Check, declared [][]string) error {
-	reads, nd := ReadInputs(c, ch.Package)
+	reads, nd := readInputs(c, ch.Package)
 	if len(nd) > 0 {
 		return fmt.Errorf("%s: package %s declares METADATA custom.inputs but calls %s, whose result is not a function of the input; remove the inputs declaration",
 			ch.File, ch.Package, strings.Join(nd, ", "))
 	}
 	for _, r := range reads {
 		if !covered(r.Path, declared) {
-			loc := ch.File
+			at := ""
 			if r.Location != nil {
-				loc = fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
+				at = fmt.Sprintf(" (at %s:%d)", r.Location.File, r.Location.Row)
 			}
-			return fmt.Errorf("%s: package %s reads %s, which its METADATA custom.inputs do not cover (add it, or a prefix of it)",
-				loc, ch.Package, r)
+			return fmt.Errorf("%s: package %s reads %s%s, which its METADATA custom.inputs do not cover (add it, or a prefix of it)",
+				ch.File, ch.Package, r, at)
 		}
 	}
 	return nil

@@ -26,6 +26,7 @@ respond contains {
 	"severity": "critical",
 	"reason": sprintf("DeleteSecret by %s deleted %s without a recovery window (forceDeleteWithoutRecovery)", [lib.event.actor, lib.event.secret_name]),
 } if {
+	input.event.name == "DeleteSecret" # cheap guard: most events are not deletions
 	lib.event.succeeded_call("DeleteSecret")
 	forced
 }

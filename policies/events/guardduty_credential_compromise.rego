@@ -53,11 +53,17 @@ respond contains {
 	"kind": "alert",
 	"severity": "critical",
 	"reason": sprintf("GuardDuty finding %s (%s) reports compromised credentials of %s", [input.event.guardduty.type, object.get(input.event.guardduty, "id", "?"), principal(input.event.guardduty)]),
-} if compromised
+} if {
+	input.event.kind == "guardduty_finding" # cheap guard before compromised
+	compromised
+}
 
 respond contains {
 	"kind": "rotate",
 	"severity": "critical",
 	"reason": sprintf("rotate the %d secret(s) %s read: GuardDuty finding %s", [reads, principal(input.event.guardduty), input.event.guardduty.type]),
 	"targets": "principal_reads",
-} if compromised
+} if {
+	input.event.kind == "guardduty_finding" # cheap guard before compromised
+	compromised
+}

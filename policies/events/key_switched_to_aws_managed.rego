@@ -22,6 +22,7 @@ import data.lib
 
 # requested_key is the key the UpdateSecret call named.
 requested_key := key if {
+	input.event.name == "UpdateSecret" # cheap guard before the call
 	lib.event.succeeded_call("UpdateSecret")
 	key := lib.event.request.kmsKeyId
 	is_string(key)
@@ -39,4 +40,7 @@ respond contains {
 	"kind": "alert",
 	"severity": "high",
 	"reason": sprintf("UpdateSecret by %s switched %s to the AWS managed key (%s)", [lib.event.actor, lib.event.secret_name, requested_key]),
-} if switched
+} if {
+	input.event.name == "UpdateSecret" # cheap guard: only UpdateSecret switches keys
+	switched
+}

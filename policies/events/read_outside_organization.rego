@@ -22,9 +22,9 @@ import data.lib
 
 # external_read holds for a successful value read by an outside principal.
 external_read if {
+	input.event.actor.in_organization == false # cheap guard first: most reads are internal
 	some name in {"GetSecretValue", "BatchGetSecretValue"}
 	lib.event.succeeded_call(name)
-	input.event.actor.in_organization == false
 	not input.event.actor.account_id in input.params.trusted_account_ids
 }
 
@@ -35,6 +35,12 @@ reason := sprintf("%s by %s (account %s, outside the organization) read %s", [
 	lib.event.secret_name,
 ]) if external_read
 
-respond contains {"kind": "alert", "severity": "critical", "reason": reason} if external_read
+respond contains {"kind": "alert", "severity": "critical", "reason": reason} if {
+	input.event.actor.in_organization == false # cheap guard before external_read
+	external_read
+}
 
-respond contains {"kind": "rotate", "severity": "critical", "reason": reason} if external_read
+respond contains {"kind": "rotate", "severity": "critical", "reason": reason} if {
+	input.event.actor.in_organization == false
+	external_read
+}

@@ -21,11 +21,15 @@ package events.replication_removed
 import data.lib
 
 removed contains region if {
+	input.event.name == "RemoveRegionsFromReplication" # cheap guard before the call
 	lib.event.succeeded_call("RemoveRegionsFromReplication")
 	some region in lib.iam.as_list(lib.event.request.removeReplicaRegions)
 }
 
-removed contains input.event.region if lib.event.succeeded_call("StopReplicationToReplica")
+removed contains input.event.region if {
+	input.event.name == "StopReplicationToReplica" # cheap guard before the call
+	lib.event.succeeded_call("StopReplicationToReplica")
+}
 
 # required_removed are the removed regions that must hold a replica.
 required_removed := {r | some r in removed; r in input.params.required_replica_regions}
@@ -34,4 +38,7 @@ respond contains {
 	"kind": "alert",
 	"severity": "high",
 	"reason": sprintf("%s by %s removed the replica of %s in required region(s) %s", [input.event.name, lib.event.actor, lib.event.secret_name, concat(", ", required_removed)]),
-} if count(required_removed) > 0
+} if {
+	input.event.name in {"RemoveRegionsFromReplication", "StopReplicationToReplica"} # cheap guard
+	count(required_removed) > 0
+}

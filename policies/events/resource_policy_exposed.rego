@@ -29,15 +29,18 @@ import data.lib
 # policy is the resource policy the call put, parsed; the secret's current
 # policy (input.resource_policy) when the request does not carry it.
 policy := json.unmarshal(raw) if {
+	input.event.name == "PutResourcePolicy" # cheap guard before the call
 	lib.event.succeeded_call("PutResourcePolicy")
 	raw := lib.event.request.resourcePolicy
 	is_string(raw)
 	json.is_valid(raw)
 } else := raw if {
+	input.event.name == "PutResourcePolicy"
 	lib.event.succeeded_call("PutResourcePolicy")
 	raw := lib.event.request.resourcePolicy
 	is_object(raw)
 } else := input.resource_policy if {
+	input.event.name == "PutResourcePolicy"
 	lib.event.succeeded_call("PutResourcePolicy")
 	not lib.event.request.resourcePolicy
 }
@@ -54,20 +57,27 @@ respond contains {
 	"kind": "alert",
 	"severity": "critical",
 	"reason": sprintf("PutResourcePolicy by %s exposed %s outside the organization: %s", [lib.event.actor, lib.event.secret_name, summary]),
-} if count(offending) > 0
+} if {
+	input.event.name == "PutResourcePolicy" # cheap guard: only such calls define policy
+	count(offending) > 0
+}
 
 respond contains {
 	"kind": "remediate",
 	"severity": "critical",
 	"reason": sprintf("remove statement(s) %s granting access outside the organization from the resource policy of %s", [concat(", ", [sprintf("%d", [i]) | some i in offending]), lib.event.secret_name]),
 	"statements": offending,
-} if count(offending) > 0
+} if {
+	input.event.name == "PutResourcePolicy" # cheap guard: only such calls define policy
+	count(offending) > 0
+}
 
 respond contains {
 	"kind": "rotate",
 	"severity": "critical",
 	"reason": sprintf("the resource policy put by %s let principals outside the organization read the value of %s", [lib.event.actor, lib.event.secret_name]),
 } if {
+	input.event.name == "PutResourcePolicy"
 	some i in offending
 	lib.iam.reads_value(lib.iam.statements(policy)[i])
 }

@@ -22,4 +22,7 @@ respond contains {
 	"kind": "alert",
 	"severity": "medium",
 	"reason": sprintf("CancelRotateSecret by %s turned off automatic rotation of %s", [lib.event.actor, lib.event.secret_name]),
-} if lib.event.succeeded_call("CancelRotateSecret")
+} if {
+	input.event.name == "CancelRotateSecret" # cheap guard before the call
+	lib.event.succeeded_call("CancelRotateSecret")
+}

@@ -47,18 +47,23 @@ skip contains "neither LastRotatedDate nor CreatedDate is known" if {
 }
 
 # time.add_date(ns, 0, 0, n) is ns plus n days of 24 hours (add_date reads ns
-# in UTC): lib.time.older_than_days without its big-number arithmetic.
-deny contains sprintf("last rotated %d days ago (%s), exceeds %d", [lib.time.days_since(last), last, limit]) if {
+# in UTC): lib.time.older_than_days without big-number arithmetic; days is
+# lib.time.days_since on the parsed date (86400000000000 ns per day).
+deny contains sprintf("last rotated %d days ago (%s), exceeds %d", [days, last, limit]) if {
 	last := input.secret.LastRotatedDate
 	limit := input.params.max_days_since_rotation
-	time.add_date(time.parse_rfc3339_ns(last), 0, 0, limit + 1) <= lib.time.now_ns
+	ns := time.parse_rfc3339_ns(last)
+	time.add_date(ns, 0, 0, limit + 1) <= lib.time.now_ns
 	count(skip) == 0
+	days := floor((lib.time.now_ns - ns) / 86400000000000)
 }
 
-deny contains sprintf("never rotated; created %d days ago (%s), exceeds %d", [lib.time.days_since(created), created, limit]) if {
+deny contains sprintf("never rotated; created %d days ago (%s), exceeds %d", [days, created, limit]) if {
 	not input.secret.LastRotatedDate
 	created := input.secret.CreatedDate
 	limit := input.params.max_days_since_rotation
-	time.add_date(time.parse_rfc3339_ns(created), 0, 0, limit + 1) <= lib.time.now_ns
+	ns := time.parse_rfc3339_ns(created)
+	time.add_date(ns, 0, 0, limit + 1) <= lib.time.now_ns
 	count(skip) == 0
+	days := floor((lib.time.now_ns - ns) / 86400000000000)
 }

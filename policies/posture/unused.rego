@@ -49,13 +49,16 @@ skip contains "neither LastAccessedDate nor CreatedDate is known" if {
 
 # Without replicas: the secret's own LastAccessedDate. time.add_date(ns, 0, 0, n)
 # is ns plus n days of 24 hours (add_date reads ns in UTC): lib.time.older_than_days
-# without its big-number arithmetic.
-deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [lib.time.days_since(last), lib.time.date(last), limit]) if {
+# without big-number arithmetic; days is lib.time.days_since on the parsed date
+# (86400000000000 ns per day), substring(last, 0, 10) is lib.time.date(last).
+deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [days, substring(last, 0, 10), limit]) if {
 	not input.secret.ReplicationStatus
 	last := input.secret.LastAccessedDate
 	limit := input.params.unused_for_days
-	time.add_date(time.parse_rfc3339_ns(last), 0, 0, limit + 1) <= lib.time.now_ns
+	ns := time.parse_rfc3339_ns(last)
+	time.add_date(ns, 0, 0, limit + 1) <= lib.time.now_ns
 	count(skip) == 0
+	days := floor((lib.time.now_ns - ns) / 86400000000000)
 }
 
 # With replicas: the latest access of the secret and its replicas.
@@ -69,13 +72,15 @@ deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [days, last_
 	count(skip) == 0
 }
 
-deny contains sprintf("never accessed; created %d days ago (%s), exceeds %d", [lib.time.days_since(created), created, limit]) if {
+deny contains sprintf("never accessed; created %d days ago (%s), exceeds %d", [days, created, limit]) if {
 	not input.secret.LastAccessedDate
 	count(lib.secret.access_dates) == 0
 	created := input.secret.CreatedDate
 	limit := input.params.unused_for_days
-	time.add_date(time.parse_rfc3339_ns(created), 0, 0, limit + 1) <= lib.time.now_ns
+	ns := time.parse_rfc3339_ns(created)
+	time.add_date(ns, 0, 0, limit + 1) <= lib.time.now_ns
 	count(skip) == 0
+	days := floor((lib.time.now_ns - ns) / 86400000000000)
 }
 
 # last_access_text(ns) renders the date of the latest access (and where it happened).
