@@ -149,21 +149,11 @@ func project(r *resolved, idx []int, buf []*ast.Term) projection {
 	return p
 }
 
-// sameValue is strict equality of input values: equal under ast.Compare
+// strictEqual is strict equality of input values: equal under ast.Compare
 // and, beyond it, numbers written alike (1 and 1.0 compare equal but render
 // differently in messages). Values it cannot vouch for (non-string object
 // keys, sets of non-strings, non-JSON values) are never equal: a miss is
 // always safe.
-func sameValue(a, b *ast.Term) bool {
-	if a == b {
-		return true
-	}
-	if a == nil || b == nil {
-		return false
-	}
-	return strictEqual(a.Value, b.Value)
-}
-
 func strictEqual(a, b ast.Value) bool {
 	switch x := a.(type) {
 	case ast.String:

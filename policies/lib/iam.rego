@@ -49,14 +49,12 @@ is_account_id(v) if {
 	trim(v, "0123456789") == ""
 }
 
-# account_of(v) is the account of a principal value: the id itself for a bare
-# account id, the account field of an ARN otherwise (may contain wildcards).
-account_of(v) := v if is_account_id(v)
-
-else := split(v, ":")[4] if {
-	is_string(v)
+# account_of(v) is the account of a principal value: the account field of an
+# ARN (may contain wildcards), the id itself for a bare account id. (The two
+# cases exclude each other; ARNs, the most frequent, are tested first.)
+account_of(v) := split(v, ":")[4] if {
 	startswith(v, "arn:")
-}
+} else := v if is_account_id(v)
 
 # wildcard_only(v) holds when a value consists only of wildcard characters.
 wildcard_only(v) if trim(v, "*?") == ""
@@ -67,14 +65,13 @@ wildcard(_, "*")
 wildcard("AWS", v) if contains(account_of(v), "*")
 
 # internal_account(a) holds for accounts inside the zone of trust: the
-# organization's accounts, the secret's own account and params.trusted_account_ids.
+# organization's accounts, the secret's own account (input.account.Id) and
+# params.trusted_account_ids.
 internal_account(a) if a == input.account.Id
 
 internal_account(a) if a in input.organization.account_ids
 
 internal_account(a) if a in input.params.trusted_account_ids
-
-internal_account(a) if a == account_of(input.secret.ARN)
 
 # wildcard_texts(p) renders the wildcard principals of a Principal value.
 wildcard_texts(p) := {"*"} if p == "*"

@@ -35,7 +35,6 @@
 #     - organization.id
 #     - params.trusted_account_ids
 #     - resource_policy
-#     - secret.ARN
 #     - secret.DeletedDate
 package posture.no_external_access
 

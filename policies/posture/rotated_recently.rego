@@ -46,14 +46,13 @@ skip contains "neither LastRotatedDate nor CreatedDate is known" if {
 	not input.secret.CreatedDate
 }
 
-# time.add_date(ns, 0, 0, n) is ns plus n days of 24 hours (add_date reads ns
-# in UTC): lib.time.older_than_days without big-number arithmetic; days is
-# lib.time.days_since on the parsed date (86400000000000 ns per day).
+# lib.time.older_than_days and lib.time.days_since, inlined on the parsed date
+# (86400000000000 ns per day).
 deny contains sprintf("last rotated %d days ago (%s), exceeds %d", [days, last, limit]) if {
 	last := input.secret.LastRotatedDate
 	limit := input.params.max_days_since_rotation
 	ns := time.parse_rfc3339_ns(last)
-	time.add_date(ns, 0, 0, limit + 1) <= lib.time.now_ns
+	ns <= lib.time.now_ns - ((limit + 1) * 86400000000000)
 	count(skip) == 0
 	days := floor((lib.time.now_ns - ns) / 86400000000000)
 }
@@ -63,7 +62,7 @@ deny contains sprintf("never rotated; created %d days ago (%s), exceeds %d", [da
 	created := input.secret.CreatedDate
 	limit := input.params.max_days_since_rotation
 	ns := time.parse_rfc3339_ns(created)
-	time.add_date(ns, 0, 0, limit + 1) <= lib.time.now_ns
+	ns <= lib.time.now_ns - ((limit + 1) * 86400000000000)
 	count(skip) == 0
 	days := floor((lib.time.now_ns - ns) / 86400000000000)
 }

@@ -47,8 +47,6 @@ skip contains lib.secret.rotation_replica_reason if _ = input.secret.PrimaryRegi
 
 skip contains "automatic rotation is not enabled (see rotation-enabled)" if not input.secret.RotationEnabled
 
-# time.add_date(ns, 0, 0, n) is ns plus n days of 24 hours (add_date reads ns
-# in UTC), without big-number arithmetic.
 deny contains msg if {
 	next := input.secret.NextRotationDate
 	grace := input.params.rotation_overdue_grace_hours

@@ -47,16 +47,15 @@ skip contains "neither LastAccessedDate nor CreatedDate is known" if {
 	count(lib.secret.access_dates) == 0
 }
 
-# Without replicas: the secret's own LastAccessedDate. time.add_date(ns, 0, 0, n)
-# is ns plus n days of 24 hours (add_date reads ns in UTC): lib.time.older_than_days
-# without big-number arithmetic; days is lib.time.days_since on the parsed date
-# (86400000000000 ns per day), substring(last, 0, 10) is lib.time.date(last).
+# Without replicas: the secret's own LastAccessedDate. lib.time.older_than_days,
+# lib.time.days_since and lib.time.date, inlined on the parsed date
+# (86400000000000 ns per day).
 deny contains sprintf("last accessed %d days ago (%s), exceeds %d", [days, substring(last, 0, 10), limit]) if {
 	not input.secret.ReplicationStatus
 	last := input.secret.LastAccessedDate
 	limit := input.params.unused_for_days
 	ns := time.parse_rfc3339_ns(last)
-	time.add_date(ns, 0, 0, limit + 1) <= lib.time.now_ns
+	ns <= lib.time.now_ns - ((limit + 1) * 86400000000000)
 	count(skip) == 0
 	days := floor((lib.time.now_ns - ns) / 86400000000000)
 }
@@ -78,7 +77,7 @@ deny contains sprintf("never accessed; created %d days ago (%s), exceeds %d", [d
 	created := input.secret.CreatedDate
 	limit := input.params.unused_for_days
 	ns := time.parse_rfc3339_ns(created)
-	time.add_date(ns, 0, 0, limit + 1) <= lib.time.now_ns
+	ns <= lib.time.now_ns - ((limit + 1) * 86400000000000)
 	count(skip) == 0
 	days := floor((lib.time.now_ns - ns) / 86400000000000)
 }
