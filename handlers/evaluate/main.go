@@ -4,30 +4,11 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/secretwarden/warden/internal/lambda/config"
 	"github.com/secretwarden/warden/internal/lambda/wire"
 )
 
 func main() {
-	cfg, err := config.Load(os.Getenv)
-	if err != nil {
-		fail(err)
-	}
-	deps, err := wire.New(context.Background(), cfg)
-	if err != nil {
-		fail(err)
-	}
-	lambda.Start(deps.Evaluate().Handle)
-}
-
-// fail ends the init with the reason on stderr (the Lambda's init error).
-func fail(err error) {
-	fmt.Fprintf(os.Stderr, "secret warden evaluate: %v\n", err)
-	os.Exit(1)
+	lambda.Start(wire.Init("evaluate").Evaluate().Handle)
 }

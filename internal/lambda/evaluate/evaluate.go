@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -96,18 +95,7 @@ func (h *Handler) log() *slog.Logger {
 // message is logged (id and reason only) and dropped. The error is always
 // nil: failures are per message.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	out := h.Metrics
-	if out == nil {
-		out = os.Stdout
-	}
-	m := metrics.New(out, Function)
-	resp := batch.Process(ctx, ev, h.log(), m, func(ctx context.Context, msg events.SQSMessage) error {
-		return h.message(ctx, msg, m)
-	})
-	if err := m.Flush(); err != nil {
-		h.log().Warn("metrics not written", slog.String("error", err.Error()))
-	}
-	return resp, nil
+	return batch.Run(ctx, ev, h.log(), h.Metrics, Function, h.message), nil
 }
 
 // message decodes and handles one message: every event it holds.

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -51,18 +50,7 @@ func (h *Handler) log() *slog.Logger {
 // retry; one the rails refused is done (it was alerted). A malformed
 // request is logged and dropped.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	out := h.Metrics
-	if out == nil {
-		out = os.Stdout
-	}
-	m := metrics.New(out, Function)
-	resp := batch.Process(ctx, ev, h.log(), m, func(ctx context.Context, msg events.SQSMessage) error {
-		return h.request(ctx, msg, m)
-	})
-	if err := m.Flush(); err != nil {
-		h.log().Warn("metrics not written", slog.String("error", err.Error()))
-	}
-	return resp, nil
+	return batch.Run(ctx, ev, h.log(), h.Metrics, Function, h.request), nil
 }
 
 func (h *Handler) request(ctx context.Context, msg events.SQSMessage, m *metrics.Set) error {
