@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/metrics"
@@ -21,10 +22,11 @@ import (
 // concurrent use.
 //
 // A posture check that declares the input paths it reads (METADATA
-// custom.inputs, verified against its rules when the engine is built) has its
-// outcome memoized per distinct projection of the input on those paths, so
-// that a scan evaluates in Rego only the checks whose part of the input it
-// has not seen yet. Checks without a declaration are evaluated every time.
+// custom.inputs, verified against its rules when the engine is built) has
+// each of its deny and skip definitions memoized on the input values that
+// definition reads (see rules.go), so that a scan evaluates in Rego only the
+// definitions whose part of the input it has not seen yet. Checks without a
+// declaration are evaluated every time.
 type Engine struct {
 	checks   []Check
 	rules    []Check
@@ -33,27 +35,44 @@ type Engine struct {
 	compiler *ast.Compiler
 	store    storage.Store
 	proj     projector
+	memoized []memoRule // the memoized deny and skip definitions
 
 	allPosture *prepared
 	mu         sync.RWMutex
-	subsets    map[uint64]*prepared // by bit set of the checks it evaluates
+	subsets    map[string]*prepared // by the definitions and checks it evaluates
 	events     *prepared
 	eventVars  []ast.Var // respond set of rules[i]
+	// eventGuards[i] are the guards of each respond definition of rules[i].
+	eventGuards  [][][]guard
+	eventSubsets map[uint64]*prepared // by bit set of the rules it evaluates
 }
 
 // postureCheck is the evaluation plan of one posture check.
 type postureCheck struct {
 	deny, skip ast.Var // bindings of its deny and skip sets
 	hasSkip    bool    // the package defines skip
-	paths      []int   // its declared input paths (projector indices)
-	memo       *memo   // nil: not memoized
+	skipRules  []int   // its memoized skip definitions (indices in memoized)
+	denyRules  []int   // its memoized deny definitions; both nil: not memoized
+	// hits counts evaluations decided without Rego, misses the others.
+	hits, misses atomic.Int64
 }
 
-// MemoLimit bounds the memoized outcomes per check.
+// memoRule is one memoized deny or skip definition.
+type memoRule struct {
+	check  int     // index in posture
+	skip   bool    // a skip definition
+	v      ast.Var // its binding in a query
+	ref    string  // data.<package>.<copy name>
+	guards []guard
+	paths  []int // projector indices of the values it reads, in order
+	memo   *memo // nil: it reads the whole input, never memoized
+}
+
+// MemoLimit bounds the memoized outcomes per rule definition.
 const MemoLimit = 1 << 14
 
-// maxSubsets bounds the prepared queries over subsets of the checks.
-const maxSubsets = 256
+// maxSubsets bounds the prepared queries over subsets of the definitions.
+const maxSubsets = 1024
 
 // prepared is a compiled query.
 type prepared struct {
@@ -78,6 +97,7 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 			return nil, err
 		}
 	}
+	copies := addRuleCopies(modules)
 	c := ast.NewCompiler().WithUseTypeCheckAnnotations(true)
 	c.Compile(modules)
 	if c.Failed() {
@@ -87,7 +107,7 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 	if err != nil {
 		return nil, fmt.Errorf("read policy metadata: %w", err)
 	}
-	e := &Engine{byPkg: map[string]*Check{}, compiler: c, subsets: map[uint64]*prepared{}}
+	e := &Engine{byPkg: map[string]*Check{}, compiler: c, subsets: map[string]*prepared{}}
 	var declared [][][]string
 	for i, m := range metas {
 		if m.Kind == KindPosture {
@@ -103,15 +123,9 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 	for i := range e.rules {
 		e.byPkg[e.rules[i].Package] = &e.rules[i]
 	}
-	var doc any = data
-	if err := util.RoundTrip(&doc); err != nil {
-		return nil, fmt.Errorf("encode policy data: %w", err)
+	if e.store, err = newStore(data); err != nil {
+		return nil, err
 	}
-	obj, _ := doc.(map[string]any)
-	if obj == nil {
-		obj = map[string]any{}
-	}
-	e.store = inmem.NewFromObjectWithOpts(obj, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 
 	e.posture = make([]postureCheck, len(e.checks))
 	all := make([]int, len(e.checks))
@@ -127,45 +141,186 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 			if err := verifyInputs(c, ch, declared[i]); err != nil {
 				return nil, fmt.Errorf("read policy metadata: %w", err)
 			}
-			for _, path := range declared[i] {
-				pc.paths = append(pc.paths, e.proj.add(path))
-			}
-			pc.memo = newMemo(MemoLimit)
+			e.memoize(i, copies)
 		}
 		all[i] = i
 	}
 	if e.allPosture, err = e.prepare(e.postureQuery(all)); err != nil {
 		return nil, fmt.Errorf("prepare posture query: %w", err)
 	}
-	var parts []string
+	e.eventGuards = make([][][]guard, len(e.rules))
 	for i := range e.rules {
-		v := ast.Var(fmt.Sprintf("r%d", i))
-		e.eventVars = append(e.eventVars, v)
-		ref := "data." + e.rules[i].Package + ".respond"
-		if len(c.GetRulesExact(ast.MustParseRef(ref))) == 0 {
-			ref = "set()"
+		e.eventVars = append(e.eventVars, ast.Var(fmt.Sprintf("r%d", i)))
+		for _, r := range c.GetRulesExact(ast.MustParseRef("data." + e.rules[i].Package + ".respond")) {
+			guards, _ := ruleReads(c, r)
+			e.eventGuards[i] = append(e.eventGuards[i], guards)
 		}
-		parts = append(parts, fmt.Sprintf("%s := %s", v, ref))
 	}
-	if len(parts) == 0 {
-		parts = append(parts, "true")
+	all = make([]int, len(e.rules))
+	for i := range all {
+		all[i] = i
 	}
-	if e.events, err = e.prepare(strings.Join(parts, "; ")); err != nil {
+	if e.events, err = e.prepare(e.eventQuery(all)); err != nil {
 		return nil, fmt.Errorf("prepare event query: %w", err)
 	}
+	e.eventSubsets = map[uint64]*prepared{}
 	return e, nil
 }
 
-// postureQuery reads only the deny and skip sets of the given checks, so
-// helper rules are evaluated only as far as those need them.
-func (e *Engine) postureQuery(idx []int) string {
-	parts := make([]string, 0, 2*len(idx))
+// eventQuery reads the respond sets of the given event rules.
+func (e *Engine) eventQuery(idx []int) string {
+	parts := make([]string, 0, len(idx))
 	for _, i := range idx {
+		ref := "data." + e.rules[i].Package + ".respond"
+		if len(e.eventGuards[i]) == 0 {
+			ref = "set()"
+		}
+		parts = append(parts, fmt.Sprintf("%s := %s", e.eventVars[i], ref))
+	}
+	if len(parts) == 0 {
+		return "true"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// eventRules returns the prepared query over the event rules that may
+// respond to input: those with a respond definition whose guards (see
+// rules.go) all hold.
+func (e *Engine) eventRules(input ast.Value) *prepared {
+	obj, ok := input.(ast.Object)
+	if !ok || len(e.rules) > 64 {
+		return e.events
+	}
+	var bits uint64
+	var idx []int
+	for i, defs := range e.eventGuards {
+		for _, guards := range defs {
+			if guardsHold(obj, guards) {
+				bits |= 1 << uint(i)
+				idx = append(idx, i)
+				break
+			}
+		}
+	}
+	if len(idx) == len(e.rules) {
+		return e.events
+	}
+	e.mu.RLock()
+	p := e.eventSubsets[bits]
+	e.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	p, err := e.prepare(e.eventQuery(idx))
+	if err != nil {
+		return e.events
+	}
+	e.mu.Lock()
+	if len(e.eventSubsets) < maxSubsets {
+		e.eventSubsets[bits] = p
+	}
+	e.mu.Unlock()
+	return p
+}
+
+// guardsHold tests guards on an input; a path it cannot resolve exactly (a
+// set on the way) counts as holding.
+func guardsHold(obj ast.Object, guards []guard) bool {
+	for i := range guards {
+		t, ok := lookupPath(obj, guards[i].path)
+		if ok && !guards[i].holds(t) {
+			return false
+		}
+	}
+	return true
+}
+
+// lookupPath resolves a ground input path (nil when undefined); ok is false
+// when a set lies on the way.
+func lookupPath(v ast.Value, path []string) (*ast.Term, bool) {
+	var t *ast.Term
+	for _, k := range path {
+		switch x := v.(type) {
+		case ast.Object:
+			t = x.Get(ast.InternedTerm(k))
+		case ast.Set:
+			return nil, false
+		default:
+			return nil, true
+		}
+		if t == nil {
+			return nil, true
+		}
+		v = t.Value
+	}
+	return t, true
+}
+
+// memoize sets up the memoized definitions of check i from the rule copies.
+func (e *Engine) memoize(i int, copies []ruleCopy) {
+	pc, ch := &e.posture[i], &e.checks[i]
+	for _, rc := range copies {
+		if rc.pkg != ch.Package {
+			continue
+		}
+		ref := "data." + rc.pkg + "." + rc.name
+		rules := e.compiler.GetRulesExact(ast.MustParseRef(ref))
+		if len(rules) != 1 {
+			continue
+		}
+		guards, reads := ruleReads(e.compiler, rules[0])
+		mr := memoRule{check: i, skip: rc.skip, v: ast.Var(fmt.Sprintf("m%d", len(e.memoized))), ref: ref}
+		whole := false
+		for _, p := range reads {
+			if len(p) == 0 {
+				whole = true
+				break
+			}
+			mr.paths = append(mr.paths, e.proj.add(p))
+		}
+		for _, g := range guards {
+			g.idx = e.proj.add(g.path)
+			mr.guards = append(mr.guards, g)
+		}
+		if !whole {
+			mr.memo = newMemo(MemoLimit)
+		}
+		if rc.skip {
+			pc.skipRules = append(pc.skipRules, len(e.memoized))
+		} else {
+			pc.denyRules = append(pc.denyRules, len(e.memoized))
+		}
+		e.memoized = append(e.memoized, mr)
+	}
+}
+
+// newStore holds the data document.
+func newStore(data map[string]any) (storage.Store, error) {
+	var doc any = data
+	if err := util.RoundTrip(&doc); err != nil {
+		return nil, fmt.Errorf("encode policy data: %w", err)
+	}
+	obj, _ := doc.(map[string]any)
+	if obj == nil {
+		obj = map[string]any{}
+	}
+	return inmem.NewFromObjectWithOpts(obj, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true)), nil
+}
+
+// postureQuery reads only the deny and skip sets of the given checks and
+// the given memoized definitions, so helper rules are evaluated only as far
+// as those need them.
+func (e *Engine) postureQuery(checks []int, defs ...int) string {
+	parts := make([]string, 0, 2*len(checks)+len(defs))
+	for _, i := range checks {
 		pc, ch := &e.posture[i], &e.checks[i]
 		parts = append(parts, fmt.Sprintf("%s := data.%s.deny", pc.deny, ch.Package))
 		if pc.hasSkip {
 			parts = append(parts, fmt.Sprintf("%s := data.%s.skip", pc.skip, ch.Package))
 		}
+	}
+	for _, d := range defs {
+		parts = append(parts, fmt.Sprintf("%s := %s", e.memoized[d].v, e.memoized[d].ref))
 	}
 	if len(parts) == 0 {
 		return "true"
@@ -221,28 +376,32 @@ func (e *Engine) run(ctx context.Context, p *prepared, input ast.Value) (topdown
 	return out, err
 }
 
-// subset returns the prepared query over the checks in idx.
-func (e *Engine) subset(idx []int) *prepared {
-	if len(idx) == len(e.checks) || len(e.checks) > 64 {
+// subset returns the prepared query over the checks and definitions given.
+func (e *Engine) subset(checks, defs []int) *prepared {
+	if len(defs) == 0 && len(checks) == len(e.checks) {
 		return e.allPosture
 	}
-	var bits uint64
-	for _, i := range idx {
-		bits |= 1 << uint(i)
+	key := make([]byte, 0, 2*(len(checks)+len(defs))+1)
+	for _, i := range checks {
+		key = append(key, byte(i), byte(i>>8))
+	}
+	key = append(key, 0xff)
+	for _, d := range defs {
+		key = append(key, byte(d), byte(d>>8))
 	}
 	e.mu.RLock()
-	p := e.subsets[bits]
+	p := e.subsets[string(key)]
 	e.mu.RUnlock()
 	if p != nil {
 		return p
 	}
-	p, err := e.prepare(e.postureQuery(idx))
+	p, err := e.prepare(e.postureQuery(checks, defs...))
 	if err != nil {
-		return e.allPosture
+		return nil
 	}
 	e.mu.Lock()
 	if len(e.subsets) < maxSubsets {
-		e.subsets[bits] = p
+		e.subsets[string(key)] = p
 	}
 	e.mu.Unlock()
 	return p
@@ -265,13 +424,15 @@ type Result struct {
 // Message joins the messages of a result.
 func (r Result) Message() string { return strings.Join(r.Messages, "; ") }
 
-// MemoStats reports, per check id, the memo hits and misses so far (checks
-// without an inputs declaration are left out).
+// MemoStats reports, per check id, how many evaluations so far were decided
+// without Rego (hits: every definition memoized or guarded out) and how many
+// evaluated some definition (misses). Checks without an inputs declaration
+// are left out.
 func (e *Engine) MemoStats() map[string][2]int64 {
 	out := map[string][2]int64{}
 	for i := range e.posture {
-		if m := e.posture[i].memo; m != nil {
-			out[e.checks[i].ID] = [2]int64{m.hits.Load(), m.misses.Load()}
+		if pc := &e.posture[i]; pc.skipRules != nil || pc.denyRules != nil {
+			out[e.checks[i].ID] = [2]int64{pc.hits.Load(), pc.misses.Load()}
 		}
 	}
 	return out
@@ -287,14 +448,11 @@ func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]Result, error
 func (e *Engine) evaluate(ctx context.Context, input ast.Value, memoize bool) ([]Result, error) {
 	n := len(e.checks)
 	out := make([]Result, n)
-	obj, _ := input.(ast.Object)
-	var (
-		missBuf [64]int
-		miss    = missBuf[:0]
-		projs   []projection
-		r       *resolved
-	)
-	if obj != nil && e.proj.paths > 0 && memoize {
+	for i := range out {
+		out[i].Check = &e.checks[i]
+	}
+	var r *resolved
+	if obj, ok := input.(ast.Object); ok && e.proj.paths > 0 && memoize {
 		r = resolvedPool.Get().(*resolved)
 		defer resolvedPool.Put(r)
 		e.proj.resolve(obj, r)
@@ -302,48 +460,209 @@ func (e *Engine) evaluate(ctx context.Context, input ast.Value, memoize bool) ([
 			r = nil
 		}
 	}
-	var vals []*ast.Term
-	for i := range e.posture {
-		pc := &e.posture[i]
-		out[i].Check = &e.checks[i]
-		if pc.memo != nil && r != nil {
-			if projs == nil {
-				projs = make([]projection, n)
-			}
-			if len(vals)+len(pc.paths) > cap(vals) {
-				vals = make([]*ast.Term, 0, max(64, len(pc.paths)))
-			}
-			projs[i] = project(r, pc.paths, vals[len(vals):])
-			vals = vals[:len(vals)+len(pc.paths)]
-			if o, ok := pc.memo.get(&projs[i]); ok {
-				out[i].Status, out[i].Messages = o.status, o.messages
-				continue
-			}
+	if r == nil {
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i
 		}
-		miss = append(miss, i)
-	}
-	if len(miss) == 0 {
+		if err := e.evalChecks(ctx, input, out, all); err != nil {
+			return nil, err
+		}
 		return out, nil
 	}
-	p := e.subset(miss)
-	qr, err := e.run(ctx, p, input)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate posture checks: %w", err)
+	if cap(r.found) < n {
+		r.found = make([]checkOutcome, n)
 	}
-	for _, i := range miss {
-		pc := &e.posture[i]
-		o := outcome{status: finding.StatusPass}
-		if skip := strs(p.get(qr, pc.skip)); len(skip) > 0 {
-			o.status, o.messages = finding.StatusNotApplicable, skip
-		} else if deny := strs(p.get(qr, pc.deny)); len(deny) > 0 {
-			o.status, o.messages = finding.StatusFail, deny
+	found := r.found[:n]
+	clear(found)
+	var (
+		whole   []int        // checks evaluated as a whole
+		pending []pendingDef // definitions to evaluate
+		vals    = r.buf[:0]  // projected values (memo.put copies them)
+	)
+	look := func(d int) ([]*ast.Term, []string, bool) {
+		mr := &e.memoized[d]
+		for gi := range mr.guards {
+			if g := &mr.guards[gi]; !g.holds(r.vals[g.idx]) {
+				return nil, nil, true
+			}
 		}
-		out[i].Status, out[i].Messages = o.status, o.messages
-		if pc.memo != nil && projs != nil && projs[i].vals != nil {
-			pc.memo.put(&projs[i], o)
+		if mr.memo == nil {
+			pending = append(pending, pendingDef{def: d})
+			return nil, nil, false
+		}
+		if len(vals)+len(mr.paths) > cap(vals) {
+			vals = make([]*ast.Term, 0, max(256, len(mr.paths)))
+			r.buf = vals
+		}
+		p := project(r, mr.paths, vals[len(vals):])
+		vals = vals[:len(vals)+len(mr.paths)]
+		if o, ok := mr.memo.get(&p); ok {
+			return o.items, o.messages, true
+		}
+		pending = append(pending, pendingDef{def: d, proj: p})
+		return nil, nil, false
+	}
+	for i := range e.posture {
+		pc := &e.posture[i]
+		if pc.skipRules == nil && pc.denyRules == nil {
+			whole = append(whole, i)
+			continue
+		}
+		f := &found[i]
+		before := len(pending)
+		for _, d := range pc.skipRules {
+			if items, msgs, ok := look(d); ok {
+				f.skip.add(items, msgs)
+			}
+		}
+		if f.skip.empty() {
+			for _, d := range pc.denyRules {
+				if items, msgs, ok := look(d); ok {
+					f.deny.add(items, msgs)
+				}
+			}
+		}
+		if len(pending) == before {
+			pc.hits.Add(1)
+		} else {
+			pc.misses.Add(1)
+		}
+	}
+	if len(whole) > 0 || len(pending) > 0 {
+		defs := make([]int, len(pending))
+		for k := range pending {
+			defs[k] = pending[k].def
+		}
+		p := e.subset(whole, defs)
+		if p == nil {
+			return nil, fmt.Errorf("evaluate posture checks: prepare query")
+		}
+		qr, err := e.run(ctx, p, input)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate posture checks: %w", err)
+		}
+		for _, i := range whole {
+			out[i].Status, out[i].Messages = e.wholeOutcome(p, qr, i)
+		}
+		for k := range pending {
+			pd := &pending[k]
+			mr := &e.memoized[pd.def]
+			items := setItems(p.get(qr, mr.v))
+			o := outcome{items: items, messages: render(items)}
+			if mr.memo != nil {
+				mr.memo.put(&pd.proj, o)
+			}
+			f := &found[mr.check]
+			if mr.skip {
+				f.skip.add(o.items, o.messages)
+			} else {
+				f.deny.add(o.items, o.messages)
+			}
+		}
+	}
+	for i := range e.posture {
+		pc := &e.posture[i]
+		if pc.skipRules == nil && pc.denyRules == nil {
+			continue
+		}
+		f := &found[i]
+		switch {
+		case !f.skip.empty():
+			out[i].Status, out[i].Messages = finding.StatusNotApplicable, f.skip.messages()
+		case !f.deny.empty():
+			out[i].Status, out[i].Messages = finding.StatusFail, f.deny.messages()
+		default:
+			out[i].Status = finding.StatusPass
 		}
 	}
 	return out, nil
+}
+
+// evalChecks evaluates the given checks as a whole (no memo).
+func (e *Engine) evalChecks(ctx context.Context, input ast.Value, out []Result, checks []int) error {
+	p := e.subset(checks, nil)
+	if p == nil {
+		return fmt.Errorf("evaluate posture checks: prepare query")
+	}
+	qr, err := e.run(ctx, p, input)
+	if err != nil {
+		return fmt.Errorf("evaluate posture checks: %w", err)
+	}
+	for _, i := range checks {
+		out[i].Status, out[i].Messages = e.wholeOutcome(p, qr, i)
+	}
+	return nil
+}
+
+// wholeOutcome reads check i's skip and deny sets from a query result.
+func (e *Engine) wholeOutcome(p *prepared, qr topdown.QueryResult, i int) (finding.Status, []string) {
+	pc := &e.posture[i]
+	if skip := strs(p.get(qr, pc.skip)); len(skip) > 0 {
+		return finding.StatusNotApplicable, skip
+	}
+	if deny := strs(p.get(qr, pc.deny)); len(deny) > 0 {
+		return finding.StatusFail, deny
+	}
+	return finding.StatusPass, nil
+}
+
+// pendingDef is a definition a memo lookup missed, with its key.
+type pendingDef struct {
+	def  int
+	proj projection
+}
+
+// checkOutcome gathers what a check's definitions yield.
+type checkOutcome struct{ skip, deny union }
+
+// union is the union of the sets some definitions yield. Definitions that
+// yield nothing are left out, so that the common case (one definition
+// yields) keeps that definition's rendered messages as they are.
+type union struct {
+	parts int
+	items []*ast.Term
+	msgs  []string
+}
+
+func (u *union) add(items []*ast.Term, msgs []string) {
+	if len(items) == 0 {
+		return
+	}
+	u.parts++
+	u.items = append(u.items, items...)
+	if u.parts == 1 {
+		u.msgs = msgs
+	}
+}
+
+func (u *union) empty() bool { return u.parts == 0 }
+
+// messages renders the union as strs renders one set.
+func (u *union) messages() []string {
+	if u.parts <= 1 {
+		return u.msgs
+	}
+	return render(setItems(ast.SetTerm(u.items...)))
+}
+
+// setItems lists the members of a set (nil for anything else).
+func setItems(t *ast.Term) []*ast.Term {
+	if t == nil {
+		return nil
+	}
+	if s, ok := t.Value.(ast.Set); ok && s.Len() > 0 {
+		return s.Slice()
+	}
+	return nil
+}
+
+// render renders set members as strs does.
+func render(items []*ast.Term) []string {
+	if len(items) == 0 {
+		return nil
+	}
+	return strs(ast.SetTerm(items...))
 }
 
 // Response is one action an event rule asks for.
@@ -358,14 +677,15 @@ type Response struct {
 
 // Respond runs every event rule against one event input.
 func (e *Engine) Respond(ctx context.Context, input ast.Value) ([]Response, error) {
-	qr, err := e.run(ctx, e.events, input)
+	p := e.eventRules(input)
+	qr, err := e.run(ctx, p, input)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate event rules: %w", err)
 	}
 	var out []Response
 	for i := range e.rules {
 		rule := &e.rules[i]
-		t := e.events.get(qr, e.eventVars[i])
+		t := p.get(qr, e.eventVars[i])
 		if t == nil {
 			continue
 		}

@@ -5,13 +5,12 @@ import (
 	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-
-	"github.com/secretwarden/warden/internal/finding"
 )
 
-// outcome is what a check concluded for one input.
+// outcome is what one deny or skip definition yields for one input: the
+// members of its set and their rendering.
 type outcome struct {
-	status   finding.Status
+	items    []*ast.Term
 	messages []string
 }
 
@@ -69,6 +68,10 @@ type resolved struct {
 	vals   []*ast.Term
 	hashes []uint64
 	ok     bool
+
+	// Scratch space of one evaluation.
+	buf   []*ast.Term
+	found []checkOutcome
 }
 
 func (p *projector) resolve(in ast.Object, r *resolved) {
