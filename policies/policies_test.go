@@ -27,6 +27,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/secretwarden/warden/internal/input"
+	"github.com/secretwarden/warden/internal/snapshot"
 	"github.com/secretwarden/warden/policies"
 )
 
@@ -321,6 +323,7 @@ func TestRego(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	derived := 0
 	for _, k := range keys {
 		term, err := ast.ParseTerm(k)
 		if err != nil {
@@ -334,8 +337,119 @@ func TestRego(t *testing.T) {
 		if err := validate(sch, v); err != nil {
 			t.Errorf("input used at %s does not match input.schema.json: %v\ninput: %s", rec.inputs[k], err, k)
 		}
+		if obj, ok := term.Value.(ast.Object); ok && obj.Get(ast.StringTerm("ages")) != nil {
+			derived++
+			for _, msg := range checkDerived(obj) {
+				t.Errorf("input used at %s: %s", rec.inputs[k], msg)
+			}
+		}
 	}
-	t.Logf("%d distinct test inputs validated against input.schema.json", len(keys))
+	t.Logf("%d distinct test inputs validated against input.schema.json, %d with ages checked against internal/input", len(keys), derived)
+	if derived == 0 {
+		t.Error("no test input carries ages")
+	}
+}
+
+// checkDerived compares an input's ages and version_stages with what the
+// engine (internal/input) derives from its secret and now, and returns the
+// differences. A test input must agree with the engine, or the policies would
+// be tested on ages the engine never produces.
+func checkDerived(doc ast.Object) []string {
+	sec, ok := doc.Get(ast.StringTerm("secret")).Value.(ast.Object)
+	if !ok {
+		var out []string
+		for _, k := range []string{"ages", "version_stages"} {
+			if doc.Get(ast.StringTerm(k)) != nil {
+				out = append(out, k+" is set but secret is not an object")
+			}
+		}
+		return out
+	}
+	raw, err := ast.JSON(sec)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var s snapshot.Secret
+	if err := json.Unmarshal(b, &s); err != nil {
+		return []string{fmt.Sprintf("secret does not decode as a snapshot secret: %v", err)}
+	}
+	nowStr, _ := doc.Get(ast.StringTerm("now")).Value.(ast.String)
+	now, err := time.Parse(time.RFC3339Nano, string(nowStr))
+	if err != nil {
+		return []string{fmt.Sprintf("now: %v", err)}
+	}
+	var out []string
+	for _, c := range []struct {
+		key  string
+		want *ast.Term
+	}{
+		{"ages", input.AgesTerm(&s, now)},
+		{"version_stages", input.VersionStagesTerm(s.VersionIdsToStages)},
+	} {
+		got := doc.Get(ast.StringTerm(c.key))
+		switch {
+		case got == nil && c.want == nil:
+		case got == nil:
+			if c.key != "ages" { // a test may leave ages out on purpose
+				out = append(out, fmt.Sprintf("%s absent, the engine derives %v", c.key, c.want))
+			}
+		case c.want == nil:
+			out = append(out, fmt.Sprintf("%s is %v, the engine derives none", c.key, got))
+		case ast.Compare(got.Value, c.want.Value) != 0:
+			out = append(out, fmt.Sprintf("%s is %v, the engine derives %v", c.key, got, c.want))
+		}
+	}
+	return out
+}
+
+// TestFixtureDerivationMatchesEngine compares the fixtures' Rego derivation of
+// ages and version_stages (lib.fixtures.derived) with internal/input's on
+// inputs at the edges of the rounding: fractions of a second, time-zone
+// offsets, future dates, replicas, custom stages.
+func TestFixtureDerivationMatchesEngine(t *testing.T) {
+	files := loadPolicies(t)
+	opts := []func(*rego.Rego){
+		rego.Query("data.lib.fixtures.derivation_samples"),
+		rego.SetRegoVersion(ast.RegoV1),
+		rego.Store(inmem.NewFromObject(dataDoc(t))),
+		rego.StrictBuiltinErrors(true),
+	}
+	for _, m := range modulesOf(files, true) {
+		opts = append(opts, rego.ParsedModule(m))
+	}
+	rs, err := rego.New(opts...).Eval(context.Background())
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("eval: %v %v", rs, err)
+	}
+	samples, err := ast.InterfaceToValue(rs[0].Expressions[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arr, ok := samples.(*ast.Array)
+	if !ok || arr.Len() < 4 {
+		t.Fatalf("derivation_samples: want a list of at least 4 inputs, got %v", samples)
+	}
+	for i := range arr.Len() {
+		doc := arr.Elem(i).Value.(ast.Object)
+		if doc.Get(ast.StringTerm("ages")) == nil {
+			t.Errorf("sample %d has no ages", i)
+		}
+		for _, msg := range checkDerived(doc) {
+			t.Errorf("sample %d: %s", i, msg)
+		}
+	}
+	// The checks would not see a difference if both sides were empty.
+	ages := arr.Elem(2).Value.(ast.Object).Get(ast.StringTerm("ages"))
+	if want := ast.MustParseTerm(`{
+		"days": {"CreatedDate": 90, "LastRotatedDate": 90, "LastChangedDate": 0, "LastAccessedDate": 1, "NextRotationDate": -1, "DeletedDate": -6},
+		"hours": {"CreatedDate": 2160, "LastRotatedDate": 2183, "LastChangedDate": 23, "LastAccessedDate": 24, "NextRotationDate": -1, "DeletedDate": -121},
+		"replica_access_days": {"us-west-2": 100}}`); ast.Compare(ages.Value, want.Value) != 0 {
+		t.Errorf("sample 2 ages: %v, want %v", ages, want)
+	}
 }
 
 // forbiddenBuiltins are calls a policy must not make: they are slow, look
@@ -344,7 +458,7 @@ var forbiddenBuiltins = map[string]string{
 	"walk":                  "walks whole documents",
 	"rego.metadata.chain":   "reads annotations at eval time",
 	"rego.metadata.rule":    "reads annotations at eval time",
-	"time.now_ns":           "use input.now (lib.time.now_ns)",
+	"time.now_ns":           "use input.now, or input.ages",
 	"http.send":             "policies are pure",
 	"net.lookup_ip_addr":    "policies are pure",
 	"opa.runtime":           "policies are pure",
@@ -359,7 +473,8 @@ var forbiddenBuiltins = map[string]string{
 	"graph.reachable_paths": "slow",
 }
 
-// TestPoliciesArePureAndCheap rejects forbidden built-ins and regex patterns
+// TestPoliciesArePureAndCheap rejects forbidden built-ins, time.* built-ins
+// outside event rules (posture checks read input.ages) and regex patterns
 // that are not constants (compiled per evaluation) in non-test modules.
 func TestPoliciesArePureAndCheap(t *testing.T) {
 	for _, f := range loadPolicies(t) {
@@ -370,6 +485,9 @@ func TestPoliciesArePureAndCheap(t *testing.T) {
 			name := op.String()
 			if why, bad := forbiddenBuiltins[name]; bad {
 				t.Errorf("%s: %s: %s (%s)", f.path, loc, name, why)
+			}
+			if strings.HasPrefix(name, "time.") && f.dir() != "events" {
+				t.Errorf("%s: %s: %s: posture checks and lib read input.ages (whole days and hours) instead of parsing times, so that rule outcomes are shared across secrets", f.path, loc, name)
 			}
 			if strings.HasPrefix(name, "regex.") && len(args) > 0 && !args[0].IsGround() {
 				t.Errorf("%s: %s: %s with a pattern computed at eval time", f.path, loc, name)
@@ -786,6 +904,11 @@ const typicalInput = `{
     "Tags": [{"Key": "owner", "Value": "payments"}, {"Key": "env", "Value": "prod"}],
     "VersionIdsToStages": {"v2": ["AWSCURRENT"], "v1": ["AWSPREVIOUS"]}
   },
+  "ages": {
+    "days": {"CreatedDate": 673, "LastChangedDate": 18, "LastAccessedDate": 1, "LastRotatedDate": 19, "NextRotationDate": -11},
+    "hours": {"CreatedDate": 16166, "LastChangedDate": 455, "LastAccessedDate": 24, "LastRotatedDate": 456, "NextRotationDate": -264}
+  },
+  "version_stages": [["AWSCURRENT"], ["AWSPREVIOUS"]],
   "resource_policy": null,
   "kms_key": {"Arn": "arn:aws:kms:us-east-1:111122223333:key/1234", "KeyId": "1234", "KeyManager": "CUSTOMER",
               "KeyState": "Enabled", "AliasNames": ["alias/payments"]},
@@ -814,6 +937,12 @@ const benchInput = `{
     "ReplicationStatus": [{"Region": "us-west-2", "Status": "InSync", "LastAccessedDate": "2026-11-10T00:00:00Z"},
                           {"Region": "eu-west-1", "Status": "Failed", "StatusMessage": "exists"}]
   },
+  "ages": {
+    "days": {"CreatedDate": 673, "LastChangedDate": 18, "LastAccessedDate": 1, "LastRotatedDate": 19, "NextRotationDate": 5},
+    "hours": {"CreatedDate": 16166, "LastChangedDate": 455, "LastAccessedDate": 24, "LastRotatedDate": 456, "NextRotationDate": 120},
+    "replica_access_days": {"us-west-2": 10}
+  },
+  "version_stages": [["AWSCURRENT"], ["AWSPENDING"], ["AWSPREVIOUS"]],
   "resource_policy": {"Version": "2012-10-17", "Statement": [
     {"Sid": "App", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::222233334444:role/app", "111122223333"]},
      "Action": "secretsmanager:GetSecretValue", "Resource": "*"},
@@ -893,6 +1022,9 @@ func TestPostureEvaluation(t *testing.T) {
 		}
 		if err := validate(sch, mustJSON(t, input)); err != nil {
 			t.Fatalf("%s input does not match input.schema.json: %v", tc.name, err)
+		}
+		for _, msg := range checkDerived(input.(ast.Object)) {
+			t.Errorf("%s input: %s", tc.name, msg)
 		}
 		ctx := context.Background()
 		rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))

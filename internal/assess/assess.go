@@ -6,6 +6,7 @@ package assess
 import (
 	"context"
 	"fmt"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"time"
 
 	"github.com/secretwarden/warden/internal/config"
@@ -34,9 +35,15 @@ func (a *Assessor) Secret(ctx context.Context, e *snapshot.SecretEntry) []findin
 // SecretAt is Secret evaluated at instant now (replay evaluates each event
 // at its own time).
 func (a *Assessor) SecretAt(ctx context.Context, e *snapshot.SecretEntry, now time.Time) []finding.Finding {
+	in, err := a.Builder.BuildAt(ctx, e, now)
+	return a.SecretInput(ctx, e, now, in, err)
+}
+
+// SecretInput is SecretAt on an input already built for e at now (err is
+// the error building it gave, which makes every check an error finding).
+func (a *Assessor) SecretInput(ctx context.Context, e *snapshot.SecretEntry, now time.Time, in ast.Value, err error) []finding.Finding {
 	checks := a.Engine.Checks()
 	out := make([]finding.Finding, 0, len(checks)+1)
-	in, err := a.Builder.BuildAt(ctx, e, now)
 	var results []policy.Result
 	if err == nil {
 		results, err = a.Engine.Evaluate(ctx, in)

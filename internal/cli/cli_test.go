@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,9 +154,10 @@ func TestScanBadInput(t *testing.T) {
 	 {"AccountId":"1","Region":"us-east-1","Secret":{"Name":"broken"}},
 	 {"AccountId":"1","Region":"us-east-1","Secret":{"ARN":"arn:aws:secretsmanager:us-east-1:1:secret:ok-AbCdEf","Name":"ok"}}]}`)
 	r = run(t, "", "scan", "--snapshot", noARN, "--output", "json")
-	if r.code != 2 || !strings.Contains(r.errOut, "noarn.json#secrets[0]: Secret.ARN: missing") {
-		t.Errorf("missing ARN: exit %d %q", r.code, r.errOut)
+	if r.code != 2 {
+		t.Errorf("missing ARN: exit %d", r.code)
 	}
+	oneLine(t, r, "noarn.json#secrets[0]: Secret.ARN: missing")
 	if !strings.Contains(r.out, `"status":"error"`) || !strings.Contains(r.out, "secret:ok-AbCdEf") {
 		t.Error("the broken secret must get error findings and the other one must be evaluated")
 	}
@@ -255,6 +257,18 @@ func TestReplayBadEventsReportedOthersDecided(t *testing.T) {
 	if strings.Count(strings.TrimSpace(r.out), "\n") != 0 || !strings.Contains(r.out, "DeleteResourcePolicy") {
 		t.Errorf("the good event must still be decided: %q", r.out)
 	}
+	// Three bad inputs: a line each, and one that counts them.
+	if n := strings.Count(strings.TrimSpace(r.errOut), "\n") + 1; n != 4 || !strings.Contains(r.errOut, "3 event(s) could not be read") {
+		t.Errorf("stderr: want 3 lines and a count, got %q", r.errOut)
+	}
+	// A single bad event: its one line, nothing else.
+	os.Remove(filepath.Join(dir, "b.json.gz"))
+	os.Remove(filepath.Join(dir, "c.json"))
+	r = run(t, "", sampleArgs("replay", "--output", "jsonl", dir)...)
+	if r.code != 2 {
+		t.Errorf("one bad event: exit %d", r.code)
+	}
+	oneLine(t, r, "a.json#1: missing eventName")
 }
 
 func TestReplayStdinAndFailOn(t *testing.T) {
@@ -310,6 +324,70 @@ func TestEval(t *testing.T) {
 	oneLine(t, r, "bad.json")
 	os.WriteFile(bad, []byte(`{`), 0o600)
 	oneLine(t, run(t, "", "eval", "--input", bad), "malformed JSON")
+}
+
+// TestEvalDerivesAges checks that eval fills in ages and version_stages for a
+// hand-written input that lacks them (the date checks read only those), keeps
+// values the document has, and leaves an unknown secret alone.
+func TestEvalDerivesAges(t *testing.T) {
+	const doc = `{"schema_version":"v1","now":"2026-11-20T00:00:00Z","region":"us-east-1",
+	 "secret":{"ARN":"arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf","Name":"a","RotationEnabled":true,
+	  "RotationRules":{"AutomaticallyAfterDays":30},"CreatedDate":"2025-01-15T09:30:00Z","LastRotatedDate":"2026-07-01T00:00:00Z",
+	  "LastChangedDate":"2026-11-10T00:00:00Z","LastAccessedDate":"2026-11-19T00:00:00Z","NextRotationDate":"2026-07-31T00:00:00Z",
+	  "VersionIdsToStages":{"v3":["AWSPENDING"],"v2":["AWSCURRENT"]}}%s,
+	 "resource_policy":null,"kms_key":{"KeyManager":"CUSTOMER","Arn":"arn:aws:kms:us-east-1:111122223333:key/k","KeyId":"k"},
+	 "account":{"Id":"111122223333"},"organization":{"id":"o-a1b2c3d4e5","management_account_id":"111111111111","account_ids":["111122223333"]},
+	 "params":{"max_rotation_days":90,"rotation_overdue_grace_hours":24,"max_days_since_rotation":90,"unused_for_days":90,"kms_key_allowlist":[],
+	  "trusted_account_ids":[],"required_replica_regions":[],"required_tag_keys":["owner"],"access_denied_burst":5}}`
+	eval := func(extra string) map[string][]string {
+		t.Helper()
+		r := run(t, fmt.Sprintf(doc, extra), "eval", "--input", "-")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.errOut)
+		}
+		var out struct {
+			Results []struct {
+				PolicyID string   `json:"policy_id"`
+				Status   string   `json:"status"`
+				Messages []string `json:"messages"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(r.out), &out); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]string{}
+		for _, x := range out.Results {
+			got[x.PolicyID] = append([]string{x.Status}, x.Messages...)
+		}
+		return got
+	}
+	got := eval("")
+	for id, want := range map[string][]string{
+		"rotated-recently": {"fail", "last rotated 142 days ago, exceeds 90"},
+		"rotation-succeeding": {"fail",
+			"latest rotation did not complete: a version has been AWSPENDING without AWSCURRENT since LastChangedDate, 10 days ago (grace 24 hours)",
+			"scheduled rotation is overdue: NextRotationDate is 112 days past (grace 24 hours)"},
+		"unused": {"pass"},
+	} {
+		if strings.Join(got[id], "|") != strings.Join(want, "|") {
+			t.Errorf("%s: %q, want %q", id, got[id], want)
+		}
+	}
+	// Values the document has are kept (here, inconsistent on purpose).
+	got = eval(`, "ages": {"days": {"LastRotatedDate": 5, "CreatedDate": 5}, "hours": {}}, "version_stages": [["AWSCURRENT"]]`)
+	for id, want := range map[string]string{"rotated-recently": "pass", "rotation-succeeding": "pass"} {
+		if got[id][0] != want {
+			t.Errorf("with ages given: %s: %q, want %s", id, got[id], want)
+		}
+	}
+	// An event about an unknown secret: nothing to derive.
+	unknown := `{"schema_version":"v1","now":"2026-11-20T00:00:00Z","region":"us-east-1","secret":null,"resource_policy":null,"kms_key":null,
+	 "account":{"Id":"111122223333"},"organization":null,
+	 "params":{"max_rotation_days":90,"rotation_overdue_grace_hours":24,"max_days_since_rotation":90,"unused_for_days":90,"kms_key_allowlist":[],
+	  "trusted_account_ids":[],"required_replica_regions":[],"required_tag_keys":["owner"],"access_denied_burst":5}}`
+	if r := run(t, unknown, "eval", "--input", "-"); r.code != 0 || strings.Contains(r.out, "input.ages is missing") {
+		t.Errorf("unknown secret: exit %d %s %s", r.code, r.errOut, r.out)
+	}
 }
 
 func TestPolicies(t *testing.T) {

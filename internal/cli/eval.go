@@ -7,9 +7,13 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
+
+	"github.com/secretwarden/warden/internal/input"
+	"github.com/secretwarden/warden/internal/snapshot"
 )
 
 type evalOpts struct {
@@ -24,7 +28,14 @@ func newEval(stdio IO) *cobra.Command {
 		Short: "Evaluate one policy-input document (like opa eval)",
 		Long: `Evaluate every posture check, and every event rule when the document has an
 "event", against one policy-input document (schema v1, see
-policies/input.schema.json) and print the results as JSON. "-" reads stdin.`,
+policies/input.schema.json) and print the results as JSON. "-" reads stdin.
+
+The engine derives "ages" (the whole days and hours, rounded down, from each
+timestamp of the secret to "now") and "version_stages" (VersionIdsToStages
+without the version ids) from the secret; the date checks read those instead of the raw
+timestamps. When the document has a non-null "secret" and lacks either, eval
+fills it in the same way, so a hand-written input only needs the secret's
+timestamps and "now". Values already present are kept as they are.`,
 		Example: `  warden eval --input policies/testdata/public_policy.json`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -65,6 +76,7 @@ func (o *evalOpts) run(ctx context.Context, stdio IO) error {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return badInput(fmt.Errorf("%s: malformed JSON: %w", name, err))
 	}
+	deriveInput(doc)
 	if err := validateInput(doc); err != nil {
 		return badInput(fmt.Errorf("%s: %w", name, err))
 	}
@@ -102,6 +114,50 @@ func (o *evalOpts) run(ctx context.Context, stdio IO) error {
 		return fmt.Errorf("write results: %w", err)
 	}
 	return nil
+}
+
+// deriveInput fills in input.ages and input.version_stages, when the
+// document has a secret object and lacks them, as the builder derives them
+// (internal/input). A secret or "now" that cannot be read is left to the
+// schema validation to report.
+func deriveInput(doc map[string]any) {
+	sec, ok := doc["secret"].(map[string]any)
+	if !ok {
+		return
+	}
+	_, hasAges := doc["ages"]
+	_, hasStages := doc["version_stages"]
+	if hasAges && hasStages {
+		return
+	}
+	raw, err := json.Marshal(sec)
+	if err != nil {
+		return
+	}
+	var s snapshot.Secret
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return
+	}
+	if !hasAges {
+		if ts, ok := doc["now"].(string); ok {
+			if now, err := time.Parse(time.RFC3339Nano, ts); err == nil {
+				setTerm(doc, "ages", input.AgesTerm(&s, now))
+			}
+		}
+	}
+	if !hasStages {
+		setTerm(doc, "version_stages", input.VersionStagesTerm(s.VersionIdsToStages))
+	}
+}
+
+// setTerm sets doc[key] to the JSON form of t (nothing when t is nil).
+func setTerm(doc map[string]any, key string, t *ast.Term) {
+	if t == nil {
+		return
+	}
+	if v, err := ast.JSON(t.Value); err == nil {
+		doc[key] = v
+	}
 }
 
 // validateInput checks the document against policies/input.schema.json.

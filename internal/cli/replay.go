@@ -153,7 +153,9 @@ func runReplay(ctx context.Context, stdio IO, l *loaded, snap *snapshot.Snapshot
 		return err
 	}
 	switch {
-	case bad > 0:
+	case bad == 1:
+		return &ExitError{Code: ExitBadInput} // its one line is printed
+	case bad > 1:
 		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d event(s) could not be read (see above); the others were decided", bad)}
 	case gate > 0:
 		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d action(s) at or above %s planned", gate, failOn)}

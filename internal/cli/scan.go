@@ -149,7 +149,10 @@ func runScan(ctx context.Context, stdio IO, l *loaded, snap *snapshot.Snapshot, 
 	if err != nil {
 		return err
 	}
-	if bad > 0 {
+	if bad == 1 {
+		return &ExitError{Code: ExitBadInput} // its one line is printed
+	}
+	if bad > 1 {
 		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d secret(s) in the snapshot are malformed (see above)", bad)}
 	}
 	return failGate(sum, failOn)

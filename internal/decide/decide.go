@@ -3,6 +3,7 @@ package decide
 import (
 	"context"
 	"fmt"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"strings"
 
 	"github.com/secretwarden/warden/internal/apply"
@@ -80,8 +81,13 @@ func (d *Decider) Decide(ctx context.Context, ev *event.Event) (*Decision, error
 		hist.PrincipalReads = d.History.Reads(GuardDutyKeys(ev.GuardDuty), ev.Time)
 	}
 
+	var inp ast.Value
 	if entry != nil && apply.EffectOf(ev.Name) == apply.Change && ev.ErrorCode == "" {
-		after := d.Assessor.SecretAt(ctx, entry, ev.Time)
+		// The secret's part of the input is built once, for the posture
+		// after the event and for the event rules.
+		posture, evIn, err := d.Assessor.Builder.BuildPosture(ctx, entry, ev, hist)
+		after := d.Assessor.SecretInput(ctx, entry, ev.Time, posture, err)
+		inp = evIn
 		dec.Findings = changes(before, after)
 		for _, f := range dec.Findings {
 			if f.Status == finding.StatusFail && f.PolicyID != assess.ExpiredExceptionID {
@@ -93,7 +99,10 @@ func (d *Decider) Decide(ctx context.Context, ev *event.Event) (*Decision, error
 		}
 	}
 
-	inp, err := d.Assessor.Builder.BuildEvent(ctx, entry, ev, hist)
+	var err error
+	if inp == nil {
+		inp, err = d.Assessor.Builder.BuildEvent(ctx, entry, ev, hist)
+	}
 	if err != nil {
 		// The secret's own data is broken: decide the event without it.
 		inp, err = d.Assessor.Builder.BuildEvent(ctx, nil, ev, hist)

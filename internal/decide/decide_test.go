@@ -212,13 +212,18 @@ func TestMemoryHistoryWindows(t *testing.T) {
 // BenchmarkDecide measures deciding one state-changing event (target ≤ 100 µs).
 func BenchmarkDecide(b *testing.B) {
 	d := decider(b)
-	e := ev("TagResource", "app/db", func(e *event.Event) {
-		e.Request = map[string]any{"secretId": "app/db", "tags": []any{map[string]any{"key": "team", "value": "x"}}}
-	})
+	// The tag's value alternates, so that every event really changes the
+	// secret and its posture is assessed before and after.
+	evs := [2]*event.Event{}
+	for i, v := range []string{"x", "y"} {
+		evs[i] = ev("TagResource", "app/db", func(e *event.Event) {
+			e.Request = map[string]any{"secretId": "app/db", "tags": []any{map[string]any{"key": "team", "value": v}}}
+		})
+	}
 	ctx := context.Background()
 	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := d.Decide(ctx, e); err != nil {
+	for i := 0; b.Loop(); i++ {
+		if _, err := d.Decide(ctx, evs[i%2]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,7 +5,6 @@ package input
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -155,12 +154,24 @@ func (b *Builder) BuildAt(ctx context.Context, e *snapshot.SecretEntry, at time.
 // event's secret is unknown; the event's actor is marked in or out of the
 // organization.
 func (b *Builder) BuildEvent(ctx context.Context, e *snapshot.SecretEntry, ev *event.Event, h History) (ast.Value, error) {
+	_, in, err := b.buildEvent(ctx, e, ev, h)
+	return in, err
+}
+
+// BuildPosture returns both the posture input of e at the event's time (as
+// BuildAt) and the event's input (as BuildEvent), building the secret's part
+// once.
+func (b *Builder) BuildPosture(ctx context.Context, e *snapshot.SecretEntry, ev *event.Event, h History) (posture, eventInput ast.Value, err error) {
+	return b.buildEvent(ctx, e, ev, h)
+}
+
+func (b *Builder) buildEvent(ctx context.Context, e *snapshot.SecretEntry, ev *event.Event, h History) (posture, eventInput ast.Value, err error) {
 	var o *obj
 	if e != nil {
-		var err error
 		if o, err = b.base(ctx, e, ev.Time); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		posture = o.term().Value
 	} else {
 		o = &obj{}
 		o.set("schema_version", ast.StringTerm(SchemaVersion))
@@ -175,40 +186,11 @@ func (b *Builder) BuildEvent(ctx context.Context, e *snapshot.SecretEntry, ev *e
 	}
 	evTerm, err := b.EventTerm(ev)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	o.set("event", evTerm)
-	hv, err := toTerm(h)
-	if err != nil {
-		return nil, fmt.Errorf("encode history: %w", err)
-	}
-	o.set("history", hv)
-	return o.term().Value, nil
-}
-
-// EventTerm renders a normalized event, with the actor's organization
-// membership set.
-func (b *Builder) EventTerm(ev *event.Event) (*ast.Term, error) {
-	c := *ev
-	in := b.ActorInOrganization(c.Actor)
-	c.Actor.InOrganization = &in
-	t, err := toTerm(&c)
-	if err != nil {
-		return nil, fmt.Errorf("encode event %s: %w", ev.ID, err)
-	}
-	return t, nil
-}
-
-func toTerm(v any) (*ast.Term, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("marshal: %w", err)
-	}
-	val, err := parseJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("convert: %w", err)
-	}
-	return ast.NewTerm(val), nil
+	o.set("history", historyTerm(h))
+	return posture, o.term().Value, nil
 }
 
 func (b *Builder) accountOf(id string) *ast.Term {
@@ -244,15 +226,21 @@ func (b *Builder) base(ctx context.Context, e *snapshot.SecretEntry, at time.Tim
 	if e.Error != "" {
 		return nil, &UnreadError{Reason: e.Error}
 	}
-	o := &obj{kv: make([][2]*ast.Term, 0, 12)}
+	o := &obj{kv: make([][2]*ast.Term, 0, 14)}
 	o.set("schema_version", ast.StringTerm(SchemaVersion))
+	now := b.now
 	if at.IsZero() {
 		o.set("now", b.nowTerm)
 	} else {
-		o.set("now", ast.StringTerm(at.UTC().Format(time.RFC3339)))
+		now = at.UTC()
+		o.set("now", ast.StringTerm(now.Format(time.RFC3339)))
 	}
 	o.set("region", ast.StringTerm(e.Region))
 	o.set("secret", secretTerm(s))
+	// Ages against the instant and timestamps as the input renders them (to
+	// the second), so that they agree with input.now and input.secret.
+	o.set("ages", agesTerm(s, now, time.Second))
+	o.set("version_stages", VersionStagesTerm(s.VersionIdsToStages))
 	pol := ast.NullTerm()
 	if e.ResourcePolicy != nil && *e.ResourcePolicy != "" {
 		var err error

@@ -31,6 +31,7 @@ var keyTerms = func() map[string]*ast.Term {
 		"StatusMessage", "Id", "OuPath", "id", "management_account_id", "account_ids",
 		"Arn", "KeyId", "AWSAccountId", "KeyManager", "KeyState", "Enabled", "KeyRotationEnabled", "KeySpec",
 		"MultiRegion", "AliasNames", "AliasName",
+		"ages", "days", "hours", "replica_access_days", "version_stages",
 	} {
 		m[k] = ast.StringTerm(k)
 	}

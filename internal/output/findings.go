@@ -25,7 +25,7 @@ func NewFindingWriter(f Format, w io.Writer) (FindingWriter, error) {
 	case JSON:
 		return &jsonFindings{w: w}, nil
 	case JSONL:
-		return &jsonlFindings{enc: json.NewEncoder(w)}, nil
+		return &jsonlFindings{w: w}, nil
 	case CSV:
 		return newCSVFindings(w), nil
 	case Table:
@@ -37,25 +37,50 @@ func NewFindingWriter(f Format, w io.Writer) (FindingWriter, error) {
 type jsonFindings struct {
 	w     io.Writer
 	count int
+	buf   []byte // reused across batches
 }
 
+// flushAt is the buffered size past which a batch's encoding is written out.
+const flushAt = 64 << 10
+
 func (j *jsonFindings) Write(batch []finding.Finding) error {
+	buf := j.buf[:0]
+	defer func() { j.buf = buf[:0] }()
 	for i := range batch {
-		b, err := json.Marshal(&batch[i])
+		mark := len(buf)
+		if j.count == 0 {
+			buf = append(buf, "{\"findings\": [\n  "...)
+		} else {
+			buf = append(buf, ",\n  "...)
+		}
+		next, err := appendFinding(buf, &batch[i])
 		if err != nil {
+			// What came before the bad finding is written, as before.
+			if werr := writeSome(j.w, buf[:mark]); werr != nil {
+				return werr
+			}
+			buf = buf[:0]
 			return fmt.Errorf("encode finding: %w", err)
 		}
-		sep := ",\n  "
-		if j.count == 0 {
-			sep = "{\"findings\": [\n  "
-		}
+		buf = next
 		j.count++
-		if _, err := io.WriteString(j.w, sep); err != nil {
-			return fmt.Errorf("write finding: %w", err)
+		if len(buf) >= flushAt {
+			if err := writeSome(j.w, buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
 		}
-		if _, err := j.w.Write(b); err != nil {
-			return fmt.Errorf("write finding: %w", err)
-		}
+	}
+	return writeSome(j.w, buf)
+}
+
+// writeSome writes b to w unless it is empty.
+func writeSome(w io.Writer, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("write finding: %w", err)
 	}
 	return nil
 }
@@ -76,15 +101,34 @@ func (j *jsonFindings) Close(sum *finding.Summary) error {
 	return nil
 }
 
-type jsonlFindings struct{ enc *json.Encoder }
+// jsonlFindings writes one finding per line, byte for byte what a
+// json.Encoder writes.
+type jsonlFindings struct {
+	w   io.Writer
+	buf []byte // reused across batches
+}
 
 func (j *jsonlFindings) Write(batch []finding.Finding) error {
+	buf := j.buf[:0]
+	defer func() { j.buf = buf[:0] }()
 	for i := range batch {
-		if err := j.enc.Encode(&batch[i]); err != nil {
+		next, err := appendFinding(buf, &batch[i])
+		if err != nil {
+			if werr := writeSome(j.w, buf); werr != nil {
+				return werr
+			}
+			buf = buf[:0]
 			return fmt.Errorf("write finding: %w", err)
 		}
+		buf = append(next, '\n')
+		if len(buf) >= flushAt {
+			if err := writeSome(j.w, buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
 	}
-	return nil
+	return writeSome(j.w, buf)
 }
 
 func (j *jsonlFindings) Close(*finding.Summary) error { return nil }

@@ -227,7 +227,7 @@ func (e *Engine) eventRules(input ast.Value) *prepared {
 // set on the way) counts as holding.
 func guardsHold(obj ast.Object, guards []guard) bool {
 	for i := range guards {
-		t, ok := lookupPath(obj, guards[i].path)
+		t, ok := lookupPath(obj, guards[i].keys)
 		if ok && !guards[i].holds(t) {
 			return false
 		}
@@ -237,12 +237,12 @@ func guardsHold(obj ast.Object, guards []guard) bool {
 
 // lookupPath resolves a ground input path (nil when undefined); ok is false
 // when a set lies on the way.
-func lookupPath(v ast.Value, path []string) (*ast.Term, bool) {
+func lookupPath(v ast.Value, path []*ast.Term) (*ast.Term, bool) {
 	var t *ast.Term
 	for _, k := range path {
 		switch x := v.(type) {
 		case ast.Object:
-			t = x.Get(ast.InternedTerm(k))
+			t = x.Get(k)
 		case ast.Set:
 			return nil, false
 		default:

@@ -26,7 +26,6 @@ type pnode struct {
 	key      *ast.Term
 	index    int // index of the declared path ending here, or -1
 	children []*pnode
-	byKey    map[string]*pnode // children by key, when there are many
 }
 
 // add registers a path and returns its index.
@@ -43,10 +42,6 @@ func (p *projector) add(path []string) int {
 		if next == nil {
 			next = &pnode{key: ast.StringTerm(k), index: -1}
 			n.children = append(n.children, next)
-			if n.byKey == nil {
-				n.byKey = map[string]*pnode{}
-			}
-			n.byKey[k] = next
 		}
 		n = next
 	}
@@ -56,10 +51,6 @@ func (p *projector) add(path []string) int {
 	}
 	return n.index
 }
-
-// manyChildren is the number of declared keys under a path from which its
-// object is scanned rather than looked up key by key.
-const manyChildren = 4
 
 // resolved holds the value of each declared path in one input (nil when
 // undefined) and its hash; ok is false when the input cannot be projected
@@ -85,27 +76,8 @@ func (p *projector) resolve(in ast.Object, r *resolved) {
 }
 
 func (r *resolved) walk(n *pnode, v ast.Value) {
-	if obj, ok := v.(ast.Object); ok && len(n.children) >= manyChildren {
-		// One pass over the keys (no key hashing) beats a lookup per child.
-		obj.Foreach(func(k, t *ast.Term) {
-			s, ok := k.Value.(ast.String)
-			if !ok {
-				return
-			}
-			c := n.byKey[string(s)]
-			if c == nil {
-				return
-			}
-			if c.index >= 0 {
-				r.vals[c.index] = t
-				r.hashes[c.index] = uint64(t.Value.Hash())
-			}
-			if len(c.children) > 0 {
-				r.walk(c, t.Value)
-			}
-		})
-		return
-	}
+	// A lookup per declared key: ranging over a fresh object's keys would
+	// sort them first.
 	for _, c := range n.children {
 		var t *ast.Term
 		switch x := v.(type) {

@@ -127,7 +127,8 @@ const (
 // guard is one ground test of a rule body on one input path.
 type guard struct {
 	path  []string
-	idx   int // projector index, set when registered
+	keys  []*ast.Term // path as terms
+	idx   int         // projector index, set when registered
 	mode  guardMode
 	value ast.Value       // guardEqual: the constant
 	set   map[string]bool // guardMember: the strings
@@ -357,6 +358,11 @@ func ruleReads(c *ast.Compiler, rule *ast.Rule) (guards []guard, reads [][]strin
 	}
 	visit(rule.Head)
 	guards, guarded := guardsOf(rule)
+	for i := range guards {
+		for _, k := range guards[i].path {
+			guards[i].keys = append(guards[i].keys, ast.StringTerm(k))
+		}
+	}
 	for i, e := range rule.Body {
 		if !guarded[i] {
 			visit(e)

@@ -2,10 +2,14 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
+	"io/fs"
 	"testing"
 	"testing/fstest"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/secretwarden/warden/policies"
 )
 
 func mustValue(t *testing.T, s string) ast.Value {
@@ -267,5 +271,58 @@ func TestRespondSkipsGuardedRules(t *testing.T) {
 		if len(resp) != want {
 			t.Errorf("event %s: %d responses, want %d", name, len(resp), want)
 		}
+	}
+}
+
+// TestBuiltinChecksReadNoPerSecretValues: no memoized definition of the
+// built-in checks is keyed on a value unique to a secret (a timestamp, a
+// version id, its name or ARN), so that a large organization shares every
+// outcome between secrets alike (policies read input.ages and
+// input.version_stages instead).
+func TestBuiltinChecksReadNoPerSecretValues(t *testing.T) {
+	raw, err := fs.ReadFile(policies.FS, "data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data map[string]any
+	if err := json.Unmarshal(raw, &data); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), data, Source{FS: policies.FS, Root: ".", Display: "policies"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[int]string{}
+	var walk func(n *pnode, prefix string)
+	walk = func(n *pnode, prefix string) {
+		for _, c := range n.children {
+			p := prefix + "." + string(c.key.Value.(ast.String))
+			if c.index >= 0 {
+				names[c.index] = p[1:]
+			}
+			walk(c, p)
+		}
+	}
+	walk(&e.proj.root, "")
+	unique := []string{"now", "secret", "secret.ARN", "secret.Name", "secret.CreatedDate", "secret.LastChangedDate",
+		"secret.LastAccessedDate", "secret.LastRotatedDate", "secret.NextRotationDate", "secret.DeletedDate",
+		"secret.VersionIdsToStages", "secret.ReplicationStatus"}
+	for _, m := range e.memoized {
+		if m.memo == nil {
+			t.Errorf("%s: a definition is never memoized (it reads the whole input)", e.checks[m.check].ID)
+		}
+		for _, p := range m.paths {
+			for _, u := range unique {
+				// The replica checks read ReplicationStatus whole (regions,
+				// statuses, keys); only unused reads its access dates.
+				replicaCheck := u == "secret.ReplicationStatus" && e.checks[m.check].ID != "unused"
+				if names[p] == u && !replicaCheck {
+					t.Errorf("%s: a definition is keyed on %s", e.checks[m.check].ID, u)
+				}
+			}
+		}
+	}
+	if len(e.memoized) < 2*len(e.checks) {
+		t.Errorf("%d memoized definitions for %d checks", len(e.memoized), len(e.checks))
 	}
 }

@@ -46,6 +46,7 @@ func Run(ctx context.Context, inv inventory.Inventory, a *assess.Assessor, opts 
 	if size <= 0 {
 		size = 128
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -57,8 +58,19 @@ func Run(ctx context.Context, inv inventory.Inventory, a *assess.Assessor, opts 
 		go func() {
 			defer wg.Done()
 			for b := range work {
+				if ctx.Err() != nil { // stopping: the batch will not be sunk
+					close(b.done)
+					continue
+				}
 				for _, e := range b.entries {
-					b.out = append(b.out, a.Secret(ctx, e)...)
+					fs := a.Secret(ctx, e)
+					if b.out == nil {
+						// Size the batch's findings on its first secret's
+						// instead of growing them (a batch of 128 secrets
+						// holds about a thousand findings).
+						b.out = make([]finding.Finding, 0, len(fs)*len(b.entries))
+					}
+					b.out = append(b.out, fs...)
 				}
 				close(b.done)
 			}
@@ -69,7 +81,10 @@ func Run(ctx context.Context, inv inventory.Inventory, a *assess.Assessor, opts 
 	go func() {
 		defer close(ordered)
 		defer close(work)
-		cur := &batch{done: make(chan struct{})}
+		newBatch := func() *batch {
+			return &batch{entries: make([]*snapshot.SecretEntry, 0, min(size, 4096)), done: make(chan struct{})}
+		}
+		cur := newBatch()
 		seq := 0
 		flush := func() bool {
 			if len(cur.entries) == 0 {
@@ -87,7 +102,7 @@ func Run(ctx context.Context, inv inventory.Inventory, a *assess.Assessor, opts 
 			case <-ctx.Done():
 				return false
 			}
-			cur = &batch{done: make(chan struct{})}
+			cur = newBatch()
 			return true
 		}
 		produceErr = inv.Secrets(ctx, func(e *snapshot.SecretEntry) error {
@@ -105,17 +120,17 @@ func Run(ctx context.Context, inv inventory.Inventory, a *assess.Assessor, opts 
 	sum := finding.NewSummary()
 	var sinkErr error
 	done := 0
+	skipped := false // a batch was not sunk because ctx was cancelled
 	for b := range ordered {
 		select {
 		case <-b.done:
 		case <-ctx.Done():
 		}
-		if sinkErr != nil || ctx.Err() != nil {
+		if sinkErr != nil {
 			continue
 		}
-		select {
-		case <-b.done:
-		default:
+		if ctx.Err() != nil {
+			skipped = true
 			continue
 		}
 		sum.Secrets += len(b.entries)
@@ -137,6 +152,10 @@ func Run(ctx context.Context, inv inventory.Inventory, a *assess.Assessor, opts 
 		return sum, fmt.Errorf("write findings: %w", sinkErr)
 	case produceErr != nil:
 		return sum, fmt.Errorf("read inventory: %w", produceErr)
+	case skipped:
+		// Cancelled after the last secret was read: the findings are not
+		// all out either.
+		return sum, fmt.Errorf("scan: %w", context.Cause(parent))
 	}
 	return sum, nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -114,7 +115,25 @@ func errText(err error) string {
 }
 
 // Decode parses one snapshot document; name is used in errors.
+//
+// A well-formed document has its secrets decoded in parallel (decodeFast);
+// anything else goes through decodeSerial, a single encoding/json pass whose
+// results and error messages are the reference for both.
 func Decode(data []byte, name string) (*Snapshot, error) {
+	s, ok := decodeFast(data)
+	if !ok {
+		return decodeSerial(data, name)
+	}
+	if err := s.check(name); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// decodeSerial decodes data in one encoding/json pass and, when it is
+// malformed, describes the first problem with the file name, the position
+// and the field.
+func decodeSerial(data []byte, name string) (*Snapshot, error) {
 	var s Snapshot
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&s); err != nil {
@@ -123,20 +142,28 @@ func Decode(data []byte, name string) (*Snapshot, error) {
 	if dec.More() {
 		return nil, &FileError{Path: name, Msg: "unexpected data after the snapshot object"}
 	}
+	if err := s.check(name); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// check validates a decoded document.
+func (s *Snapshot) check(name string) error {
 	if s.SchemaVersion != "" && s.SchemaVersion != SchemaVersion {
-		return nil, &FileError{Path: name, Field: "schema_version", Msg: fmt.Sprintf("unsupported %q (want %s)", s.SchemaVersion, SchemaVersion)}
+		return &FileError{Path: name, Field: "schema_version", Msg: fmt.Sprintf("unsupported %q (want %s)", s.SchemaVersion, SchemaVersion)}
 	}
 	for i := range s.Accounts {
 		if s.Accounts[i].ID == "" {
-			return nil, &FileError{Path: name, Field: fmt.Sprintf("accounts[%d].Id", i), Msg: "missing"}
+			return &FileError{Path: name, Field: fmt.Sprintf("accounts[%d].Id", i), Msg: "missing"}
 		}
 	}
 	for i := range s.Keys {
 		if s.Keys[i].Arn == "" && s.Keys[i].KeyID == "" {
-			return nil, &FileError{Path: name, Field: fmt.Sprintf("keys[%d]", i), Msg: "needs Arn or KeyId"}
+			return &FileError{Path: name, Field: fmt.Sprintf("keys[%d]", i), Msg: "needs Arn or KeyId"}
 		}
 	}
-	return &s, nil
+	return nil
 }
 
 // describe turns a json error into a FileError with a line, column and field.
@@ -233,9 +260,34 @@ func (s *Snapshot) merge(part *Snapshot, name string) error {
 	s.Accounts = append(s.Accounts, part.Accounts...)
 	s.Keys = append(s.Keys, part.Keys...)
 	s.Aliases = append(s.Aliases, part.Aliases...)
-	for i := range part.Secrets {
-		part.Secrets[i].Source = fmt.Sprintf("%s#secrets[%d]", name, i)
+	setSources(part.Secrets, name)
+	if s.Secrets == nil && len(part.Secrets) > 0 {
+		s.Secrets = part.Secrets // the first file with secrets: no copy
+	} else {
+		s.Secrets = append(s.Secrets, part.Secrets...)
 	}
-	s.Secrets = append(s.Secrets, part.Secrets...)
 	return nil
+}
+
+// setSources sets each entry's Source to "name#secrets[i]". The names are
+// substrings of one string: one allocation, not one per secret.
+func setSources(secrets []SecretEntry, name string) {
+	if len(secrets) == 0 {
+		return
+	}
+	prefix := name + "#secrets["
+	buf := make([]byte, 0, len(secrets)*(len(prefix)+8))
+	ends := make([]int, len(secrets))
+	for i := range secrets {
+		buf = append(buf, prefix...)
+		buf = strconv.AppendInt(buf, int64(i), 10)
+		buf = append(buf, ']')
+		ends[i] = len(buf)
+	}
+	all := string(buf)
+	start := 0
+	for i := range secrets {
+		secrets[i].Source = all[start:ends[i]]
+		start = ends[i]
+	}
 }

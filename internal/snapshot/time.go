@@ -45,17 +45,25 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '"' {
+		if v, ok := parseUTCSeconds(b); ok {
+			t.Time = v
+			return nil
+		}
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		if raw, ok := plainString(b); ok {
+			s = string(raw)
+		} else if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("decode time: %w", err)
 		}
 		if s == "" {
 			*t = Time{}
 			return nil
 		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			*t = epoch(f)
-			return nil
+		if !dateLike(s) { // ParseFloat would fail: skip its error allocation
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				*t = epoch(f)
+				return nil
+			}
 		}
 		v, err := ParseTime(s)
 		if err != nil {
@@ -70,6 +78,69 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	*t = epoch(f)
 	return nil
+}
+
+// plainString returns the contents of the JSON string b when they need no
+// unescaping: printable ASCII without backslashes.
+func plainString(b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return nil, false
+	}
+	raw := b[1 : len(b)-1]
+	for _, c := range raw {
+		if c < 0x20 || c >= 0x7f || c == '\\' || c == '"' {
+			return nil, false
+		}
+	}
+	return raw, true
+}
+
+// dateLike reports whether s starts with "dddd-", which no number does.
+func dateLike(s string) bool {
+	if len(s) < 5 || s[4] != '-' {
+		return false
+	}
+	for _, c := range s[:4] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseUTCSeconds parses the commonest form, "2006-01-02T15:04:05Z" quoted,
+// without allocating; ok is false for any other input, valid or not. Where
+// ok, the result is what ParseTime gives (time.Parse of RFC 3339 in UTC).
+func parseUTCSeconds(b []byte) (time.Time, bool) {
+	const layout = `"2006-01-02T15:04:05Z"`
+	if len(b) != len(layout) || b[0] != '"' || b[21] != '"' || b[5] != '-' || b[8] != '-' || b[11] != 'T' || b[14] != ':' || b[17] != ':' || b[20] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(s []byte) (int, bool) {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	year, ok1 := num(b[1:5])
+	month, ok2 := num(b[6:8])
+	day, ok3 := num(b[9:11])
+	hour, ok4 := num(b[12:14])
+	minute, ok5 := num(b[15:17])
+	sec, ok6 := num(b[18:20])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 ||
+		month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	v := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if v.Day() != day { // e.g. February 30th: time.Parse rejects it
+		return time.Time{}, false
+	}
+	return v, true
 }
 
 func epoch(f float64) Time {

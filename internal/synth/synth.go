@@ -42,6 +42,12 @@ func Generate(n int, seed uint64) *snapshot.Snapshot {
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"],"Resource":"*"}]}`,
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"secretsmanager:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"secretsmanager:DeleteSecret","Resource":"*"}]}`,
 	}
+	// ago is a random instant days..days+1 days before now, to the second:
+	// real timestamps carry a time of day (LastAccessedDate excepted: AWS
+	// truncates it to the day).
+	ago := func(days int) time.Time {
+		return now.Add(-time.Duration(days)*24*time.Hour - time.Duration(r.IntN(86400))*time.Second)
+	}
 	for i := range n {
 		a := s.Accounts[i%accounts]
 		reg := regions[(i/accounts)%2]
@@ -49,8 +55,8 @@ func Generate(n int, seed uint64) *snapshot.Snapshot {
 		sec := snapshot.Secret{
 			ARN:              fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%06X", reg, a.ID, name, r.IntN(1<<24)),
 			Name:             name,
-			CreatedDate:      snapshot.NewTime(now.Add(-time.Duration(100+r.IntN(900)) * 24 * time.Hour)),
-			LastChangedDate:  snapshot.NewTime(now.Add(-time.Duration(r.IntN(200)) * 24 * time.Hour)),
+			CreatedDate:      snapshot.NewTime(ago(100 + r.IntN(900))),
+			LastChangedDate:  snapshot.NewTime(ago(r.IntN(200))),
 			LastAccessedDate: snapshot.NewTime(now.Add(-time.Duration(r.IntN(200)) * 24 * time.Hour).Truncate(24 * time.Hour)),
 			VersionIdsToStages: map[string][]string{
 				fmt.Sprintf("%08x-aaaa-4bbb-8ccc-%012d", i, i): {"AWSCURRENT"},
@@ -72,7 +78,7 @@ func Generate(n int, seed uint64) *snapshot.Snapshot {
 			sec.RotationEnabled = true
 			sec.RotationLambdaARN = fmt.Sprintf("arn:aws:lambda:%s:%s:function:rotate", reg, a.ID)
 			sec.RotationRules = &snapshot.RotationRules{AutomaticallyAfterDays: &d}
-			last := now.Add(-time.Duration(r.IntN(150)) * 24 * time.Hour)
+			last := ago(r.IntN(150))
 			sec.LastRotatedDate = snapshot.NewTime(last)
 			sec.NextRotationDate = snapshot.NewTime(last.Add(time.Duration(d) * 24 * time.Hour))
 		}

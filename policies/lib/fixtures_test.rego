@@ -1,7 +1,8 @@
 # Test fixtures shared by every policy test: a complete, healthy policy input
 # (it passes every posture check with the default parameters) and helpers that
 # derive scenario inputs from it. Every input a test uses is validated against
-# input.schema.json by policies_test.go.
+# input.schema.json by policies_test.go, and its ages and version_stages
+# against the engine's own derivation (internal/input).
 package lib.fixtures
 
 secret_arn := "arn:aws:secretsmanager:us-east-1:111122223333:secret:payments/db-AbCdEf"
@@ -14,7 +15,11 @@ replica_key_arn := "arn:aws:kms:us-west-2:111122223333:key/5678efgh-56ef-78ab-90
 
 aws_managed_key := {"KeyManager": "AWS", "AliasName": "alias/aws/secretsmanager"}
 
-base := {
+# base is the healthy input, with ages and version_stages derived as the engine
+# derives them.
+base := derived(raw_base)
+
+raw_base := {
 	"schema_version": "v1",
 	"now": "2026-11-20T00:00:00Z",
 	"region": "us-east-1",
@@ -61,20 +66,91 @@ base := {
 	"params": data.warden.params.defaults,
 }
 
+# The helpers below re-derive ages and version_stages from the result (see
+# derived), so that a scenario that changes a date, or now, stays consistent.
+# To test an input without them, remove them from the result.
+
 # merge(doc, patch) merges patch into doc recursively (lists are replaced).
-merge(doc, patch) := object.union(doc, patch)
+merge(doc, patch) := derived(object.union(doc, patch))
 
 # put(doc, field, value) sets a top-level field of doc to value (replacing it whole).
-put(doc, field, value) := object.union(object.remove(doc, [field]), {field: value})
+put(doc, field, value) := derived(object.union(object.remove(doc, [field]), {field: value}))
 
 # secret(patch) is the base input with patch merged into the secret.
-secret(patch) := object.union(base, {"secret": patch})
+secret(patch) := derived(object.union(base, {"secret": patch}))
 
 # rotation_rules(rules) is the base input with RotationRules replaced whole.
 rotation_rules(rules) := put(base, "secret", object.union(object.remove(base.secret, ["RotationRules"]), {"RotationRules": rules}))
 
 # without(fields) is the base input without the given secret fields.
-without(fields) := json.remove(base, [concat("/", ["secret", f]) | some f in fields])
+without(fields) := derived(json.remove(base, [concat("/", ["secret", f]) | some f in fields]))
+
+# derived(doc) is doc with input.ages and input.version_stages derived from
+# doc.secret and doc.now as the engine derives them (docs/contracts.md):
+# whole days and hours from each timestamp to now, rounded down; the stage
+# lists of VersionIdsToStages, each sorted, sorted. Without a secret object,
+# doc without them. policies_test.go checks this against internal/input.
+derived(doc) := object.union(object.remove(doc, ["ages", "version_stages"]), object.union(
+	{"ages": ages_of(doc.secret, doc.now)},
+	version_stages_of(doc.secret),
+)) if {
+	is_object(doc.secret)
+} else := object.remove(doc, ["ages", "version_stages"])
+
+# age_fields are the timestamp fields input.ages covers.
+age_fields := ["CreatedDate", "LastChangedDate", "LastAccessedDate", "LastRotatedDate", "NextRotationDate", "DeletedDate"]
+
+ns_per_hour := 3600000000000
+
+ns_per_day := 86400000000000
+
+# age(ts, now, unit) is the number of whole units (ns) from ts to now, rounded
+# down, by integer floor division: OPA's floor() returns 0, not -1, for a value
+# between -1 and 0 (a timestamp less than one unit in the future).
+age(ts, now, unit) := (diff - (((diff % unit) + unit) % unit)) / unit if {
+	diff := time.parse_rfc3339_ns(now) - time.parse_rfc3339_ns(ts)
+}
+
+ages_of(secret, now) := object.union(
+	{
+		"days": {f: age(secret[f], now, ns_per_day) | some f in age_fields; secret[f]},
+		"hours": {f: age(secret[f], now, ns_per_hour) | some f in age_fields; secret[f]},
+	},
+	replica_access_days_of(secret, now),
+)
+
+replica_access_days_of(secret, now) := {"replica_access_days": days} if {
+	days := {r.Region: age(r.LastAccessedDate, now, ns_per_day) |
+		some r in secret.ReplicationStatus
+		r.LastAccessedDate
+	}
+	count(days) > 0
+} else := {}
+
+version_stages_of(secret) := {"version_stages": sort([sort(stages) | some stages in secret.VersionIdsToStages])} if {
+	secret.VersionIdsToStages
+} else := {}
+
+# derivation_samples are inputs whose derived ages and version_stages
+# policies_test.go compares with the engine's, on the edges of the rounding.
+derivation_samples := [
+	base,
+	without(["LastRotatedDate", "NextRotationDate", "VersionIdsToStages"]),
+	secret({
+		"CreatedDate": "2026-08-22T00:00:00Z",
+		"LastRotatedDate": "2026-08-21T00:00:01Z",
+		"LastChangedDate": "2026-11-19T00:00:00.001Z",
+		"LastAccessedDate": "2026-11-19T02:00:00+02:00",
+		"NextRotationDate": "2026-11-20T01:00:00Z",
+		"DeletedDate": "2026-11-25T00:00:00.5Z",
+		"VersionIdsToStages": {"v3": ["AWSPENDING"], "v2": ["custom", "AWSCURRENT"], "v1": ["AWSPREVIOUS"], "v0": ["AWSPENDING"]},
+		"ReplicationStatus": [
+			{"Region": "us-west-2", "Status": "InSync", "LastAccessedDate": "2026-08-12T00:00:00Z"},
+			{"Region": "eu-west-1", "Status": "InSync"},
+		],
+	}),
+	merge(base, {"now": "2026-11-20T13:45:07Z"}),
+]
 
 # params(patch) is the base input with patch merged into the parameters.
 params(patch) := object.union(base, {"params": patch})
@@ -137,3 +213,15 @@ outsider := {
 	"account_id": "444455556666",
 	"in_organization": false,
 }
+
+# status(skip, deny) is the status the engine reports for a check's skip and
+# deny sets: not_applicable when there is a skip reason (deny is not looked
+# at), else fail when there is a deny message, else pass.
+status(skip, deny) := "not_applicable" if {
+	count(skip) > 0
+} else := "fail" if {
+	count(deny) > 0
+} else := "pass"
+
+# without_ages(doc) is doc as a hand-built input without input.ages.
+without_ages(doc) := object.remove(doc, ["ages"])

@@ -7,8 +7,14 @@
 # scope: package
 package lib.secret
 
-# deleted_reason is the skip reason every check gives for a deleted secret.
-deleted_reason := sprintf("secret is scheduled for deletion (DeletedDate %s)", [input.secret.DeletedDate])
+# deleted_reason is the skip reason every check gives for a deleted secret
+# (test input.secret.DeletedDate in the rule's own body). It reads nothing, so
+# that the rule's outcome is shared by every deleted secret.
+deleted_reason := "secret is scheduled for deletion"
+
+# ages_missing_reason is the skip reason of the checks that read input.ages
+# when it is absent (a hand-built input): they never silently pass.
+ages_missing_reason := "input.ages is missing: the engine derives it from the secret's timestamps and now; see docs/contracts.md"
 
 # primary_region is the secret's primary region (only set for replicated secrets).
 primary_region := input.secret.PrimaryRegion
@@ -31,7 +37,7 @@ rotation_replica_reason := sprintf("replica of %s: rotation is managed by the pr
 
 # rotation_skip are the skip reasons of the checks on rotation age and
 # schedule: deleted, replica (the primary rotates it), managed by a service.
-rotation_skip contains deleted_reason
+rotation_skip contains deleted_reason if input.secret.DeletedDate
 
 rotation_skip contains rotation_replica_reason
 
@@ -41,17 +47,4 @@ rotation_skip contains managed_reason
 has_tag(key) if {
 	some tag in input.secret.Tags
 	tag.Key == key
-}
-
-# last_rotation is LastRotatedDate, or CreatedDate for a secret never rotated.
-last_rotation := d if {
-	d := input.secret.LastRotatedDate
-} else := input.secret.CreatedDate
-
-# access_dates are the last-access dates of the secret and of its replicas.
-access_dates contains input.secret.LastAccessedDate
-
-access_dates contains d if {
-	some replica in input.secret.ReplicationStatus
-	d := replica.LastAccessedDate
 }

@@ -6,16 +6,19 @@ import data.lib.secret
 
 test_base_secret_is_plain if {
 	inp := fixtures.base
-	not secret.deleted_reason with input as inp
 	not secret.replica with input as inp
 	not secret.managed_reason with input as inp
 	count(secret.rotation_skip) == 0 with input as inp
-	secret.last_rotation == "2026-11-01T00:00:00Z" with input as inp
 }
 
 test_deleted if {
 	inp := fixtures.secret({"DeletedDate": "2026-11-18T10:00:00Z"})
-	secret.deleted_reason == "secret is scheduled for deletion (DeletedDate 2026-11-18T10:00:00Z)" with input as inp
+	secret.rotation_skip == {"secret is scheduled for deletion"} with input as inp
+}
+
+test_reasons_read_no_timestamp if {
+	secret.deleted_reason == "secret is scheduled for deletion"
+	startswith(secret.ages_missing_reason, "input.ages is missing")
 }
 
 test_replica_only_when_primary_region_differs if {
@@ -27,10 +30,6 @@ test_replica_only_when_primary_region_differs if {
 test_managed_reason if {
 	secret.managed_reason == "managed by rds" with input as fixtures.secret({"OwningService": "rds"})
 	not secret.managed_reason with input as fixtures.secret({"OwningService": ""})
-}
-
-test_last_rotation_falls_back_to_created if {
-	secret.last_rotation == "2025-01-15T09:30:00Z" with input as fixtures.without(["LastRotatedDate"])
 }
 
 test_has_tag if {

@@ -36,25 +36,21 @@ skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
 deny contains sprintf("secret: key %s not found in the inventory (unknown key)", [secret_key_ref]) if {
 	input.kms_key == null
-	count(skip) == 0
 }
 
 deny contains sprintf("secret uses the AWS managed key %s, not a customer managed key", [key_text(secret_key_ref, input.kms_key)]) if {
 	input.kms_key.KeyManager == "AWS"
-	count(skip) == 0
 }
 
 deny contains sprintf("secret: key %s is not in kms_key_allowlist", [key_text(secret_key_ref, input.kms_key)]) if {
 	input.kms_key.KeyManager == "CUSTOMER"
 	count(input.params.kms_key_allowlist) > 0
 	not allowlisted(input.kms_key)
-	count(skip) == 0
 }
 
 deny contains msg if {
 	some replica in input.secret.ReplicationStatus
 	msg := replica_problem(replica, replica_key(replica.Region))
-	count(skip) == 0
 }
 
 # secret_key_ref is the key reference the secret names: its KmsKeyId, the AWS

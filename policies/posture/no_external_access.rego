@@ -44,6 +44,5 @@ skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
 deny contains finding.message if {
 	input.resource_policy.Statement
-	count(skip) == 0
 	some finding in lib.iam.external_findings(input.resource_policy)
 }

@@ -36,6 +36,5 @@ skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 
 deny contains finding.message if {
 	input.resource_policy.Statement
-	count(skip) == 0
 	some finding in lib.iam.wildcard_findings(input.resource_policy)
 }

@@ -42,7 +42,6 @@ deny contains sprintf("required replica region %s is missing", [region]) if {
 	some region in input.params.required_replica_regions
 	region != input.region
 	not replicated_to(region)
-	count(skip) == 0
 }
 
 deny contains sprintf("replica %s is %s, not InSync%s", [region, status, status_message(replica)]) if {
@@ -52,7 +51,6 @@ deny contains sprintf("replica %s is %s, not InSync%s", [region, status, status_
 	status := object.get(replica, "Status", "unknown")
 	status != "InSync"
 	region != input.region
-	count(skip) == 0
 }
 
 replicated_to(region) if {

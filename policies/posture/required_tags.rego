@@ -29,12 +29,10 @@ skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
 deny contains sprintf("required tag %s is missing", [key]) if {
 	some key in input.params.required_tag_keys
 	not lib.secret.has_tag(key)
-	count(skip) == 0
 }
 
 deny contains sprintf("required tag %s has an empty value", [tag.Key]) if {
 	some tag in input.secret.Tags
 	tag.Key in input.params.required_tag_keys
 	trim_space(object.get(tag, "Value", "")) == ""
-	count(skip) == 0
 }

@@ -3,9 +3,10 @@
 # description: >-
 #   The secret was last rotated (LastRotatedDate; CreatedDate for a secret that
 #   was never rotated) no more than max_days_since_rotation days ago, whether or
-#   not automatic rotation is on. Not applicable to deleted secrets, replicas
-#   (the primary rotates them) and secrets managed by another AWS service
-#   (OwningService), which rotates them itself.
+#   not automatic rotation is on; ages are whole days rounded down (input.ages).
+#   Not applicable to deleted secrets, replicas (the primary rotates them) and
+#   secrets managed by another AWS service (OwningService), which rotates them
+#   itself.
 # scope: package
 # custom:
 #   id: rotated-recently
@@ -20,9 +21,10 @@
 #   parameters:
 #     - max_days_since_rotation
 #   inputs:
-#     - now
+#     - ages.days
 #     - params.max_days_since_rotation
 #     - region
+#     - secret.ARN
 #     - secret.CreatedDate
 #     - secret.DeletedDate
 #     - secret.LastRotatedDate
@@ -34,35 +36,34 @@ import data.lib
 
 # The skip reasons of lib.secret.rotation_skip. Each rule first tests that its
 # field is present (whatever its value), so that a plain secret evaluates no
-# message.
-skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
+# message. Every rule reads ages (input.ages), never timestamps, and tests the
+# presence of a field directly in its body, so that its outcome is shared by
+# every secret of the same ages.
+skip contains lib.secret.deleted_reason if input.secret.DeletedDate
 
-skip contains lib.secret.rotation_replica_reason if _ = input.secret.PrimaryRegion
+skip contains lib.secret.rotation_replica_reason if input.secret.PrimaryRegion
 
-skip contains lib.secret.managed_reason if _ = input.secret.OwningService
+skip contains lib.secret.managed_reason if input.secret.OwningService
 
 skip contains "neither LastRotatedDate nor CreatedDate is known" if {
 	not input.secret.LastRotatedDate
 	not input.secret.CreatedDate
 }
 
-# lib.time.older_than_days and lib.time.days_since, inlined on the parsed date
-# (86400000000000 ns per day).
-deny contains sprintf("last rotated %d days ago (%s), exceeds %d", [days, last, limit]) if {
-	last := input.secret.LastRotatedDate
-	limit := input.params.max_days_since_rotation
-	ns := time.parse_rfc3339_ns(last)
-	ns <= lib.time.now_ns - ((limit + 1) * 86400000000000)
-	count(skip) == 0
-	days := floor((lib.time.now_ns - ns) / 86400000000000)
+skip contains lib.secret.ages_missing_reason if {
+	input.secret.ARN
+	not input.ages.days
 }
 
-deny contains sprintf("never rotated; created %d days ago (%s), exceeds %d", [days, created, limit]) if {
-	not input.secret.LastRotatedDate
-	created := input.secret.CreatedDate
+deny contains sprintf("last rotated %d days ago, exceeds %d", [days, limit]) if {
+	days := input.ages.days.LastRotatedDate
 	limit := input.params.max_days_since_rotation
-	ns := time.parse_rfc3339_ns(created)
-	ns <= lib.time.now_ns - ((limit + 1) * 86400000000000)
-	count(skip) == 0
-	days := floor((lib.time.now_ns - ns) / 86400000000000)
+	days > limit
+}
+
+deny contains sprintf("never rotated; created %d days ago, exceeds %d", [days, limit]) if {
+	not input.secret.LastRotatedDate
+	days := input.ages.days.CreatedDate
+	limit := input.params.max_days_since_rotation
+	days > limit
 }

@@ -6,7 +6,9 @@
 #   AutomaticallyAfterDays, lies no more than rotation_overdue_grace_hours in the
 #   past), and the latest rotation did not fail: no version carries AWSPENDING
 #   without AWSCURRENT for longer than the grace period since LastChangedDate (a
-#   rotation that is still running leaves such a version for minutes). Applies to
+#   rotation that is still running leaves such a version for minutes). Ages are
+#   whole hours rounded down (input.ages): overdue means more than
+#   rotation_overdue_grace_hours whole hours past. Applies to
 #   secrets managed by another service too; not applicable to deleted secrets,
 #   replicas (the primary rotates them) and secrets without automatic rotation
 #   (see rotation-enabled).
@@ -25,64 +27,81 @@
 #   parameters:
 #     - rotation_overdue_grace_hours
 #   inputs:
-#     - now
+#     - ages.hours
 #     - params.rotation_overdue_grace_hours
 #     - region
-#     - secret.CreatedDate
+#     - secret.ARN
 #     - secret.DeletedDate
-#     - secret.LastChangedDate
 #     - secret.LastRotatedDate
 #     - secret.NextRotationDate
 #     - secret.PrimaryRegion
 #     - secret.RotationEnabled
 #     - secret.RotationRules.AutomaticallyAfterDays
-#     - secret.VersionIdsToStages
+#     - version_stages
 package posture.rotation_succeeding
 
 import data.lib
 
-skip contains lib.secret.deleted_reason if _ = input.secret.DeletedDate
+# Every rule reads ages (input.ages) and version stages without version ids
+# (input.version_stages), never timestamps or version ids, and tests the
+# presence of a field directly in its body, so that its outcome is shared by
+# every secret of the same ages.
 
-skip contains lib.secret.rotation_replica_reason if _ = input.secret.PrimaryRegion
+skip contains lib.secret.deleted_reason if input.secret.DeletedDate
+
+skip contains lib.secret.rotation_replica_reason if input.secret.PrimaryRegion
 
 skip contains "automatic rotation is not enabled (see rotation-enabled)" if not input.secret.RotationEnabled
 
+skip contains lib.secret.ages_missing_reason if {
+	input.secret.ARN
+	not input.ages.hours
+}
+
 deny contains msg if {
-	next := input.secret.NextRotationDate
+	hours := input.ages.hours.NextRotationDate
 	grace := input.params.rotation_overdue_grace_hours
-	ns := time.parse_rfc3339_ns(next)
-	ns < lib.time.now_ns - (grace * lib.time.ns_per_hour)
-	count(skip) == 0
+	hours > grace
 	msg := sprintf(
-		"scheduled rotation is overdue: NextRotationDate %s is %s past (grace %d hours)",
-		[next, lib.time.age_text(floor((lib.time.now_ns - ns) / lib.time.ns_per_hour)), grace],
+		"scheduled rotation is overdue: NextRotationDate is %s past (grace %d hours)",
+		[lib.time.age_text(hours), grace],
 	)
 }
 
 deny contains msg if {
 	not input.secret.NextRotationDate
 	days := input.secret.RotationRules.AutomaticallyAfterDays
-	last := lib.secret.last_rotation
+	overdue := input.ages.hours.LastRotatedDate - (days * 24)
 	grace := input.params.rotation_overdue_grace_hours
-	overdue_ns := (lib.time.now_ns - time.parse_rfc3339_ns(last)) - (days * lib.time.ns_per_day)
-	overdue_ns > grace * lib.time.ns_per_hour
-	count(skip) == 0
+	overdue > grace
 	msg := sprintf(
-		"scheduled rotation is overdue: last rotation %s plus %d days (AutomaticallyAfterDays) is %s past (grace %d hours)",
-		[last, days, lib.time.age_text(floor(overdue_ns / lib.time.ns_per_hour)), grace],
+		"scheduled rotation is overdue: LastRotatedDate plus %d days (AutomaticallyAfterDays) is %s past (grace %d hours)",
+		[days, lib.time.age_text(overdue), grace],
 	)
 }
 
 deny contains msg if {
-	some version, stages in input.secret.VersionIdsToStages
+	not input.secret.NextRotationDate
+	not input.secret.LastRotatedDate
+	days := input.secret.RotationRules.AutomaticallyAfterDays
+	overdue := input.ages.hours.CreatedDate - (days * 24)
+	grace := input.params.rotation_overdue_grace_hours
+	overdue > grace
+	msg := sprintf(
+		"scheduled rotation is overdue: never rotated; CreatedDate plus %d days (AutomaticallyAfterDays) is %s past (grace %d hours)",
+		[days, lib.time.age_text(overdue), grace],
+	)
+}
+
+deny contains msg if {
+	some stages in input.version_stages
 	"AWSPENDING" in stages
 	not "AWSCURRENT" in stages
-	changed := input.secret.LastChangedDate
+	hours := input.ages.hours.LastChangedDate
 	grace := input.params.rotation_overdue_grace_hours
-	time.parse_rfc3339_ns(changed) < lib.time.now_ns - (grace * lib.time.ns_per_hour)
-	count(skip) == 0
+	hours > grace
 	msg := sprintf(
-		"latest rotation did not complete: version %s has been AWSPENDING without AWSCURRENT since LastChangedDate %s, more than %d hours ago",
-		[version, changed, grace],
+		"latest rotation did not complete: a version has been AWSPENDING without AWSCURRENT since LastChangedDate, %s ago (grace %d hours)",
+		[lib.time.age_text(hours), grace],
 	)
 }
