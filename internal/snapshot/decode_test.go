@@ -147,10 +147,10 @@ func TestLoadBigSnapshotErrorsNameTheElement(t *testing.T) {
 	}{
 		{`{"AccountId":"1","Secret":{"CreatedDate":"soon"}}`, func(i, _ int) string { return fmt.Sprintf(`: secrets[%d]: parse time "soon"`, i) }},
 		{`{"AccountId":"1","Secret":{"RotationEnabled":"yes"}}`, func(i, l int) string {
-			return fmt.Sprintf(`: secrets[%d] secrets.Secret.RotationEnabled: line %d, column 51: cannot use JSON string as bool`, i, l)
+			return fmt.Sprintf(`: secrets[%d].Secret.RotationEnabled: line %d, column 51: cannot use JSON string as bool`, i, l)
 		}},
 		{`{"AccountId":"1","Secret":{"Tags":[{"Key":1}]}}`, func(i, l int) string {
-			return fmt.Sprintf(`: secrets[%d] secrets.Secret.Tags.Key: line %d, column`, i, l)
+			return fmt.Sprintf(`: secrets[%d].Secret.Tags.Key: line %d, column`, i, l)
 		}},
 		{`{"AccountId":"1","Secret":{"Name":"x",}}`, func(_, l int) string {
 			return fmt.Sprintf(`: line %d, column 40: malformed JSON: invalid character '}'`, l)

@@ -181,7 +181,13 @@ func describe(err error, data []byte, name string) error {
 			field = "(document)"
 		}
 		if idx := locate(data); idx != "" {
-			field = idx + " " + field
+			// "secrets[3]" and "secrets.Secret.X" make "secrets[3].Secret.X".
+			list, _, _ := strings.Cut(idx, "[")
+			if rest, ok := strings.CutPrefix(field, list+"."); ok {
+				field = idx + "." + rest
+			} else {
+				field = idx + " " + field
+			}
 		}
 		msg := fmt.Sprintf("line %d, column %d: cannot use JSON %s as %s", l, c, te.Value, te.Type)
 		return &FileError{Path: name, Field: field, Msg: msg}
