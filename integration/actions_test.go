@@ -59,6 +59,24 @@ func TestStoreOnDynamoDB(t *testing.T) {
 			t.Errorf("step %d (%s at %s): %s alerts=%v, want %s alerts=%v", i, s.status, s.at.Format(time.TimeOnly), tr, tr.Alerts(), s.change, s.alerts)
 		}
 	}
+	// An alert that could not be delivered is owed by the next recording of
+	// the same observation (the retry), and only by it.
+	if err := st.OweAlert(ctx, arn, "rotation-enabled", t0.Add(2*time.Hour)); err != nil {
+		t.Fatalf("OweAlert: %v", err)
+	}
+	f.Status, f.LastSeen = finding.StatusPass, t0.Add(2*time.Hour)
+	if tr, err := st.Record(ctx, f); err != nil || !tr.Owed || !tr.Alerts() {
+		t.Errorf("retry after an undelivered alert: %+v %v", tr, err)
+	}
+	if tr, err := st.Record(ctx, f); err != nil || tr.Owed || tr.Alerts() {
+		t.Errorf("after the owed alert: %+v %v", tr, err)
+	}
+	if err := st.OweAlert(ctx, arn, "rotation-enabled", t0); err != nil { // older than stored: no-op
+		t.Fatalf("OweAlert on an older observation: %v", err)
+	}
+	if tr, _ := st.Record(ctx, f); tr.Owed {
+		t.Errorf("an older observation's mark must not stick: %+v", tr)
+	}
 	items := queryPK(ctx, t, db, table, store.FindingPK(arn))
 	if len(items) != 1 || items[0][store.AttrSK] != store.FindingSK("rotation-enabled") || items[0]["status"] != "pass" ||
 		!strings.HasPrefix(items[0]["first_seen"], "2026-11-20T10:00:00") || !strings.HasPrefix(items[0]["last_seen"], "2026-11-20T12:00:00") {

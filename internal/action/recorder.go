@@ -14,6 +14,7 @@ import (
 type FindingStore interface {
 	Record(ctx context.Context, f finding.Finding) (store.Transition, error)
 	Get(ctx context.Context, secretARN, policyID string) (finding.Finding, bool, error)
+	OweAlert(ctx context.Context, secretARN, policyID string, seen time.Time) error
 }
 
 // Recorder records findings and reports their changes: an SNS alert when a
@@ -70,6 +71,11 @@ func (r *Recorder) Record(ctx context.Context, fs []finding.Finding) ([]Recorded
 		tr, f := rec.Transition, rec.Finding
 		if tr.Alerts() && r.Alerts != nil {
 			if _, err := r.Alerts.Publish(ctx, findingAlert(f, tr)); err != nil {
+				// The transition is stored: without a mark, the retry would
+				// find it unchanged and the alert would be lost.
+				if oerr := r.Store.OweAlert(ctx, f.SecretARN, f.PolicyID, tr.LastSeen); oerr != nil {
+					err = errors.Join(err, oerr)
+				}
 				rec.Err = err
 				errs = append(errs, err)
 			}

@@ -3,6 +3,7 @@ package action_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -93,5 +94,33 @@ func TestBreakerAnnouncer(t *testing.T) {
 	_ = json.Unmarshal([]byte(aws.ToString(sn.in[0].Message)), &a)
 	if a.Type != "breaker" || a.AccountID != acct || a.Reason == "" || a.Done == "" {
 		t.Fatalf("alert: %+v", a)
+	}
+}
+
+// An alert whose delivery fails after the transition is stored is owed: the
+// retry (which finds the status unchanged) sends it, and only once.
+func TestRecorderRetriesAnUndeliveredAlert(t *testing.T) {
+	st := newStore(t, func() time.Time { return t0 })
+	sn := &fakeSNS{err: errors.New("sns: throttled")}
+	rec := &action.Recorder{Store: st, Alerts: &action.SNS{API: sn, TopicARN: topic}}
+	ctx := context.Background()
+	f := failing()
+	f.LastSeen = t0
+	if _, err := rec.Record(ctx, []finding.Finding{f}); err == nil {
+		t.Fatal("a failed delivery is an error")
+	}
+	sn.err = nil
+	out, err := rec.Record(ctx, []finding.Finding{f}) // the retry
+	if err != nil || out[0].Transition.Change != store.ChangeUnchanged || !out[0].Transition.Owed || len(sn.in) != 1 {
+		t.Fatalf("retry: %+v %v, %d alerts", out, err, len(sn.in))
+	}
+	var a action.Alert
+	_ = json.Unmarshal([]byte(aws.ToString(sn.in[0].Message)), &a)
+	if a.Status != "fail" || a.Transition != "unchanged (fail); its alert could not be delivered before" {
+		t.Errorf("owed alert: %+v", a)
+	}
+	f.LastSeen = t0.Add(time.Hour)
+	if out, _ := rec.Record(ctx, []finding.Finding{f}); out[0].Transition.Owed || len(sn.in) != 1 {
+		t.Fatalf("once delivered, nothing is owed: %+v, %d alerts", out[0].Transition, len(sn.in))
 	}
 }

@@ -78,6 +78,9 @@ type Transition struct {
 	FirstSeen time.Time
 	// LastSeen is this observation's time.
 	LastSeen time.Time
+	// Owed: the alert of an earlier transition of the pair could not be
+	// delivered (see OweAlert); this recording owes it.
+	Owed bool
 }
 
 // Changed reports whether the status is new or differs from the stored one.
@@ -91,13 +94,16 @@ func (t Transition) Resolved() bool {
 
 // Alerts reports whether the transition deserves an alert: a finding that
 // starts failing (new, or changed from a non-failing status, or from fail to
-// error and back) or one that is resolved. Unchanged and stale ones never alert.
+// error and back) or one that is resolved, or an unchanged one whose last
+// alert is owed. Stale ones never alert.
 func (t Transition) Alerts() bool {
 	switch t.Change {
 	case ChangeNew:
 		return t.To.Failing()
 	case ChangeChanged:
 		return t.To.Failing() || t.Resolved()
+	case ChangeUnchanged:
+		return t.Owed
 	}
 	return false
 }
@@ -110,6 +116,9 @@ func (t Transition) String() string {
 	case ChangeNew:
 		return fmt.Sprintf("new (%s)", t.To)
 	case ChangeUnchanged:
+		if t.Owed {
+			return fmt.Sprintf("unchanged (%s); its alert could not be delivered before", t.To)
+		}
 		return fmt.Sprintf("unchanged (%s)", t.To)
 	}
 	return fmt.Sprintf("stale (%s not recorded: a newer observation is stored)", t.To)
@@ -121,7 +130,7 @@ const (
 	recordUpdate = "SET #policy = :policy, #title = :title, #sev = :sev, #status = :status, " +
 		"#arn = :arn, #name = :name, #acct = :acct, #region = :region, #msg = :msg, " +
 		"#controls = :controls, #rem = :rem, #exc = :exc, " +
-		"#first = if_not_exists(#first, :seen), #last = :seen"
+		"#first = if_not_exists(#first, :seen), #last = :seen REMOVE #owed"
 	recordCondition = "attribute_not_exists(#last) OR #last <= :seen"
 )
 
@@ -153,7 +162,7 @@ func (s *Store) Record(ctx context.Context, f finding.Finding) (Transition, erro
 			"#policy": "policy_id", "#title": "title", "#sev": "severity", "#status": "status",
 			"#arn": "secret_arn", "#name": "secret_name", "#acct": "account_id", "#region": "region",
 			"#msg": "message", "#controls": "controls", "#rem": "remediation", "#exc": "exception",
-			"#first": "first_seen", "#last": "last_seen",
+			"#first": "first_seen", "#last": "last_seen", "#owed": "alert_owed",
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":policy": str(f.PolicyID), ":title": str(f.Title), ":sev": str(f.Severity),
@@ -176,6 +185,9 @@ func (s *Store) Record(ctx context.Context, f finding.Finding) (Transition, erro
 		return tr, nil
 	}
 	tr.From = finding.Status(stringAttr(out.Attributes, "status"))
+	if owed, ok := out.Attributes["alert_owed"].(*types.AttributeValueMemberBOOL); ok {
+		tr.Owed = owed.Value
+	}
 	if first := parseTS(stringAttr(out.Attributes, "first_seen")); !first.IsZero() {
 		tr.FirstSeen = first
 	}
@@ -185,6 +197,29 @@ func (s *Store) Record(ctx context.Context, f finding.Finding) (Transition, erro
 		tr.Change = ChangeChanged
 	}
 	return tr, nil
+}
+
+// OweAlert marks the stored finding of a (secret, policy) pair, recorded at
+// seen, as owing its alert: delivering it failed after the transition was
+// stored, so the next recording of the pair (a retry, the next sweep)
+// reports Owed and alerts even when nothing changed. A newer observation
+// stored meanwhile judges for itself: it is left alone.
+func (s *Store) OweAlert(ctx context.Context, secretARN, policyID string, seen time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 s.table(),
+		Key:                       itemKey(FindingPK(secretARN), FindingSK(policyID)),
+		UpdateExpression:          aws.String("SET #owed = :owed"),
+		ConditionExpression:       aws.String("#last = :seen"),
+		ExpressionAttributeNames:  map[string]string{"#owed": "alert_owed", "#last": "last_seen"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":owed": &types.AttributeValueMemberBOOL{Value: true}, ":seen": str(ts(seen.UTC()))},
+	})
+	if conditionFailed(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("mark alert owed for %s %s: %w", policyID, secretARN, err)
+	}
+	return nil
 }
 
 // Get returns the stored finding of a (secret, policy) pair; found is false

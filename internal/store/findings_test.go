@@ -190,3 +190,31 @@ func TestPriorPolicyAloneIsNotAFinding(t *testing.T) {
 		t.Fatal("the item exists")
 	}
 }
+
+func TestOweAlert(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	f := finding.Finding{PolicyID: "p", SecretARN: "arn:s", Status: finding.StatusFail, LastSeen: t0}
+	if _, err := s.Record(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OweAlert(ctx, "arn:s", "p", t0); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := s.Record(ctx, f)
+	if err != nil || !tr.Owed || !tr.Alerts() {
+		t.Fatalf("owed: %+v %v", tr, err)
+	}
+	if tr, _ = s.Record(ctx, f); tr.Owed || tr.Alerts() {
+		t.Fatalf("recording clears the mark: %+v", tr)
+	}
+	// A newer observation is stored: marking the older one does nothing.
+	f.LastSeen = t0.Add(time.Hour)
+	s.Record(ctx, f)
+	if err := s.OweAlert(ctx, "arn:s", "p", t0); err != nil {
+		t.Fatal(err)
+	}
+	if tr, _ = s.Record(ctx, f); tr.Owed {
+		t.Fatalf("a newer observation owes nothing: %+v", tr)
+	}
+}

@@ -76,12 +76,12 @@ func (e *exprEnv) checkAllUsed() error {
 
 var (
 	notExistsPattern = regexp.MustCompile(`^attribute_not_exists\(\s*([^)]+?)\s*\)$`)
-	comparePattern   = regexp.MustCompile(`^(\S+)\s*(<=|<)\s*(\S+)$`)
+	comparePattern   = regexp.MustCompile(`^(\S+)\s*(<=|<|=)\s*(\S+)$`)
 )
 
 // condition evaluates a ConditionExpression against item (nil when absent).
 // Supported: terms joined by OR, each attribute_not_exists(path),
-// path < :v or path <= :v. Anything else is an error.
+// path < :v, path <= :v or path = :v. Anything else is an error.
 func (e *exprEnv) condition(expr string, item map[string]types.AttributeValue) (bool, error) {
 	result := false
 	for _, term := range strings.Split(expr, " OR ") {
@@ -112,7 +112,7 @@ func (e *exprEnv) condition(expr string, item map[string]types.AttributeValue) (
 			if err != nil {
 				return false, err
 			}
-			if ok && (c < 0 || (m[2] == "<=" && c == 0)) {
+			if ok && ((m[2] != "=" && c < 0) || (m[2] != "<" && c == 0)) {
 				result = true
 			}
 			continue
@@ -163,8 +163,9 @@ var (
 )
 
 // update applies an UpdateExpression to item (a copy of the old item, or
-// just the key). Supported: SET path = :v, SET path = if_not_exists(path, :v)
-// and ADD path :n (numbers), in any order. Anything else is an error.
+// just the key). Supported: SET path = :v, SET path = if_not_exists(path, :v),
+// ADD path :n (numbers) and REMOVE path, in any order. Anything else is an
+// error.
 func (e *exprEnv) update(expr string, old, item map[string]types.AttributeValue) error {
 	locs := clausePattern.FindAllStringSubmatchIndex(expr, -1)
 	if len(locs) == 0 || strings.TrimSpace(expr[:locs[0][0]]) != "" {
@@ -184,6 +185,11 @@ func (e *exprEnv) update(expr string, old, item map[string]types.AttributeValue)
 				err = e.set(part, old, item)
 			case "ADD":
 				err = e.add(part, item)
+			case "REMOVE":
+				var n string
+				if n, err = e.name(part); err == nil {
+					delete(item, n)
+				}
 			default:
 				err = fmt.Errorf("storetest: unsupported update clause %s", keyword)
 			}
