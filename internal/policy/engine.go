@@ -37,14 +37,62 @@ type Engine struct {
 	proj     projector
 	memoized []memoRule // the memoized deny and skip definitions
 
+	allChecks  []int // 0 … len(checks)-1
 	allPosture *prepared
-	mu         sync.RWMutex
-	subsets    map[string]*prepared // by the definitions and checks it evaluates
 	events     *prepared
 	eventVars  []ast.Var // respond set of rules[i]
 	// eventGuards[i] are the guards of each respond definition of rules[i].
-	eventGuards  [][][]guard
-	eventSubsets map[uint64]*prepared // by bit set of the rules it evaluates
+	eventGuards [][][]guard
+	// subsets are the prepared queries over subsets of the posture checks,
+	// memoized definitions and event rules, by indexKey.
+	subsets queryCache
+}
+
+// queryCache holds prepared queries by key, at most maxSubsets of them.
+type queryCache struct {
+	mu sync.RWMutex
+	m  map[string]*prepared
+}
+
+// get returns the query cached under key, or prepares query() and caches it.
+func (c *queryCache) get(e *Engine, key string, query func() string) (*prepared, error) {
+	c.mu.RLock()
+	p := c.m[key]
+	c.mu.RUnlock()
+	if p != nil {
+		return p, nil
+	}
+	p, err := e.prepare(query())
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*prepared{}
+	}
+	if len(c.m) < maxSubsets {
+		c.m[key] = p
+	}
+	c.mu.Unlock()
+	return p, nil
+}
+
+// indexKey encodes lists of indices (below 65,536) as a cache key; kind
+// tells apart the kinds of subsets.
+func indexKey(kind byte, lists ...[]int) string {
+	n := 1
+	for _, l := range lists {
+		n += 2*len(l) + 1
+	}
+	key := make([]byte, 0, n)
+	key = append(key, kind)
+	for _, l := range lists {
+		for _, i := range l {
+			key = append(key, byte(i), byte(i>>8))
+		}
+		key = append(key, 0xff, 0xff)
+	}
+	return string(key)
 }
 
 // postureCheck is the evaluation plan of one posture check.
@@ -107,7 +155,7 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 	if err != nil {
 		return nil, fmt.Errorf("read policy metadata: %w", err)
 	}
-	e := &Engine{byPkg: map[string]*Check{}, compiler: c, subsets: map[string]*prepared{}}
+	e := &Engine{byPkg: map[string]*Check{}, compiler: c}
 	var declared [][][]string
 	for i, m := range metas {
 		if m.Kind == KindPosture {
@@ -145,6 +193,7 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 		}
 		all[i] = i
 	}
+	e.allChecks = all
 	if e.allPosture, err = e.prepare(e.postureQuery(all)); err != nil {
 		return nil, fmt.Errorf("prepare posture query: %w", err)
 	}
@@ -156,14 +205,13 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 			e.eventGuards[i] = append(e.eventGuards[i], guards)
 		}
 	}
-	all = make([]int, len(e.rules))
-	for i := range all {
-		all[i] = i
+	allRules := make([]int, len(e.rules))
+	for i := range allRules {
+		allRules[i] = i
 	}
-	if e.events, err = e.prepare(e.eventQuery(all)); err != nil {
+	if e.events, err = e.prepare(e.eventQuery(allRules)); err != nil {
 		return nil, fmt.Errorf("prepare event query: %w", err)
 	}
-	e.eventSubsets = map[uint64]*prepared{}
 	return e, nil
 }
 
@@ -186,41 +234,24 @@ func (e *Engine) eventQuery(idx []int) string {
 // eventRules returns the prepared query over the event rules that may
 // respond to input: those with a respond definition whose guards (see
 // rules.go) all hold.
-func (e *Engine) eventRules(input ast.Value) *prepared {
+func (e *Engine) eventRules(input ast.Value) (*prepared, error) {
 	obj, ok := input.(ast.Object)
-	if !ok || len(e.rules) > 64 {
-		return e.events
+	if !ok {
+		return e.events, nil
 	}
-	var bits uint64
 	var idx []int
 	for i, defs := range e.eventGuards {
 		for _, guards := range defs {
 			if guardsHold(obj, guards) {
-				bits |= 1 << uint(i)
 				idx = append(idx, i)
 				break
 			}
 		}
 	}
 	if len(idx) == len(e.rules) {
-		return e.events
+		return e.events, nil
 	}
-	e.mu.RLock()
-	p := e.eventSubsets[bits]
-	e.mu.RUnlock()
-	if p != nil {
-		return p
-	}
-	p, err := e.prepare(e.eventQuery(idx))
-	if err != nil {
-		return e.events
-	}
-	e.mu.Lock()
-	if len(e.eventSubsets) < maxSubsets {
-		e.eventSubsets[bits] = p
-	}
-	e.mu.Unlock()
-	return p
+	return e.subsets.get(e, indexKey('e', idx), func() string { return e.eventQuery(idx) })
 }
 
 // guardsHold tests guards on an input; a path it cannot resolve exactly (a
@@ -377,34 +408,28 @@ func (e *Engine) run(ctx context.Context, p *prepared, input ast.Value) (topdown
 }
 
 // subset returns the prepared query over the checks and definitions given.
-func (e *Engine) subset(checks, defs []int) *prepared {
+func (e *Engine) subset(checks, defs []int) (*prepared, error) {
 	if len(defs) == 0 && len(checks) == len(e.checks) {
-		return e.allPosture
+		return e.allPosture, nil
 	}
-	key := make([]byte, 0, 2*(len(checks)+len(defs))+1)
-	for _, i := range checks {
-		key = append(key, byte(i), byte(i>>8))
-	}
-	key = append(key, 0xff)
-	for _, d := range defs {
-		key = append(key, byte(d), byte(d>>8))
-	}
-	e.mu.RLock()
-	p := e.subsets[string(key)]
-	e.mu.RUnlock()
-	if p != nil {
-		return p
-	}
-	p, err := e.prepare(e.postureQuery(checks, defs...))
+	return e.subsets.get(e, indexKey('p', checks, defs), func() string { return e.postureQuery(checks, defs...) })
+}
+
+// runSubset evaluates the given checks as a whole and the given memoized
+// definitions, and reads the checks' outcomes into out.
+func (e *Engine) runSubset(ctx context.Context, input ast.Value, out []Result, checks, defs []int) (*prepared, topdown.QueryResult, error) {
+	p, err := e.subset(checks, defs)
 	if err != nil {
-		return nil
+		return nil, nil, fmt.Errorf("prepare posture query: %w", err)
 	}
-	e.mu.Lock()
-	if len(e.subsets) < maxSubsets {
-		e.subsets[string(key)] = p
+	qr, err := e.run(ctx, p, input)
+	if err != nil {
+		return nil, nil, fmt.Errorf("evaluate posture checks: %w", err)
 	}
-	e.mu.Unlock()
-	return p
+	for _, i := range checks {
+		out[i].Status, out[i].Messages = e.wholeOutcome(p, qr, i)
+	}
+	return p, qr, nil
 }
 
 // Checks are the posture checks, by id.
@@ -461,11 +486,7 @@ func (e *Engine) evaluate(ctx context.Context, input ast.Value, memoize bool) ([
 		}
 	}
 	if r == nil {
-		all := make([]int, n)
-		for i := range all {
-			all[i] = i
-		}
-		if err := e.evalChecks(ctx, input, out, all); err != nil {
+		if _, _, err := e.runSubset(ctx, input, out, e.allChecks, nil); err != nil {
 			return nil, err
 		}
 		return out, nil
@@ -534,16 +555,9 @@ func (e *Engine) evaluate(ctx context.Context, input ast.Value, memoize bool) ([
 		for k := range pending {
 			defs[k] = pending[k].def
 		}
-		p := e.subset(whole, defs)
-		if p == nil {
-			return nil, fmt.Errorf("evaluate posture checks: prepare query")
-		}
-		qr, err := e.run(ctx, p, input)
+		p, qr, err := e.runSubset(ctx, input, out, whole, defs)
 		if err != nil {
-			return nil, fmt.Errorf("evaluate posture checks: %w", err)
-		}
-		for _, i := range whole {
-			out[i].Status, out[i].Messages = e.wholeOutcome(p, qr, i)
+			return nil, err
 		}
 		for k := range pending {
 			pd := &pending[k]
@@ -577,22 +591,6 @@ func (e *Engine) evaluate(ctx context.Context, input ast.Value, memoize bool) ([
 		}
 	}
 	return out, nil
-}
-
-// evalChecks evaluates the given checks as a whole (no memo).
-func (e *Engine) evalChecks(ctx context.Context, input ast.Value, out []Result, checks []int) error {
-	p := e.subset(checks, nil)
-	if p == nil {
-		return fmt.Errorf("evaluate posture checks: prepare query")
-	}
-	qr, err := e.run(ctx, p, input)
-	if err != nil {
-		return fmt.Errorf("evaluate posture checks: %w", err)
-	}
-	for _, i := range checks {
-		out[i].Status, out[i].Messages = e.wholeOutcome(p, qr, i)
-	}
-	return nil
 }
 
 // wholeOutcome reads check i's skip and deny sets from a query result.
@@ -677,7 +675,10 @@ type Response struct {
 
 // Respond runs every event rule against one event input.
 func (e *Engine) Respond(ctx context.Context, input ast.Value) ([]Response, error) {
-	p := e.eventRules(input)
+	p, err := e.eventRules(input)
+	if err != nil {
+		return nil, fmt.Errorf("prepare event query: %w", err)
+	}
 	qr, err := e.run(ctx, p, input)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate event rules: %w", err)

@@ -254,7 +254,10 @@ func TestRespondSkipsGuardedRules(t *testing.T) {
 	}
 	for name, want := range map[string]int{"A": 2, "B": 1, "C": 0} {
 		in := mustValue(t, `{"event": {"name": "`+name+`"}}`)
-		p := e.eventRules(in)
+		p, err := e.eventRules(in)
+		if err != nil {
+			t.Fatal(err)
+		}
 		evaluated := 0
 		for _, v := range e.eventVars {
 			if _, ok := p.renamed[v]; ok || p == e.events {
