@@ -42,14 +42,8 @@ func (r *Rails) Check(ctx context.Context, secretARN string) (Verdict, error) {
 }
 
 func (r *Rails) check(ctx context.Context, secretARN string) (Verdict, error) {
-	if err := r.Limits.Validate(); err != nil {
-		return deny(RailError, "rotation limits misconfigured: alert only"), err
-	}
-	if r.Store == nil {
-		return deny(RailError, "no state store configured: alert only"), errors.New("check rotation rails: no store")
-	}
 	now := r.now()
-	v, ref, err := r.describe(ctx, secretARN)
+	v, ref, err := r.preflight(ctx, secretARN, "check")
 	if err != nil || v.Rail != "" {
 		return v, err
 	}
@@ -64,15 +58,7 @@ func (r *Rails) check(ctx context.Context, secretARN string) (Verdict, error) {
 	}
 
 	until := store.WindowStart(now, r.Limits.Window).Add(r.Limits.Window)
-	for _, lim := range []struct {
-		rail   Rail
-		bucket string
-		limit  int
-		scope  string
-	}{
-		{RailAccountLimit, accountBucket(ref.account), r.Limits.AccountLimit, "account"},
-		{RailOrgLimit, orgBucket, r.Limits.OrgLimit, "organization"},
-	} {
+	for _, lim := range r.rateLimits(ref.account) {
 		ok, err := r.Store.Take(ctx, lim.bucket, lim.limit, r.Limits.Window, now)
 		if err != nil {
 			r.release(ctx, dedupe)
@@ -83,13 +69,9 @@ func (r *Rails) check(ctx context.Context, secretARN string) (Verdict, error) {
 		}
 		r.release(ctx, dedupe)
 		n := Notice{Scope: lim.scope, SecretARN: secretARN, Limit: lim.limit, Window: r.Limits.Window, Until: until}
+		n.Message = lim.paused(until, r.Limits.Window) + "; falling back to alert-only"
 		if lim.scope == "account" {
 			n.AccountID = ref.account
-			n.Message = fmt.Sprintf("circuit open: emergency rotation paused for account %s until %s (limit of %d per %s reached); falling back to alert-only",
-				ref.account, until.Format(time.RFC3339), lim.limit, r.Limits.Window)
-		} else {
-			n.Message = fmt.Sprintf("circuit open: emergency rotation paused organization-wide until %s (limit of %d per %s reached); falling back to alert-only",
-				until.Format(time.RFC3339), lim.limit, r.Limits.Window)
 		}
 		r.announce(ctx, n, now)
 		v := deny(lim.rail, "%s", n.Message)

@@ -2,9 +2,7 @@ package rails
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/secretwarden/warden/internal/store"
 )
@@ -14,14 +12,8 @@ import (
 // `warden rotate` without --execute, or a dry run) can show what Check
 // would decide now. It records nothing.
 func (r *Rails) Inspect(ctx context.Context, secretARN string) (Verdict, error) {
-	if err := r.Limits.Validate(); err != nil {
-		return deny(RailError, "rotation limits misconfigured: alert only"), err
-	}
-	if r.Store == nil {
-		return deny(RailError, "no state store configured: alert only"), errors.New("inspect rotation rails: no store")
-	}
 	now := r.now()
-	v, ref, err := r.describe(ctx, secretARN)
+	v, ref, err := r.preflight(ctx, secretARN, "inspect")
 	if err != nil || v.Rail != "" {
 		return v, err
 	}
@@ -33,22 +25,13 @@ func (r *Rails) Inspect(ctx context.Context, secretARN string) (Verdict, error) 
 		return deny(RailDedupe, "already rotated within the dedupe window (%s): alert only", r.Limits.DedupeWindow), nil
 	}
 	until := store.WindowStart(now, r.Limits.Window).Add(r.Limits.Window)
-	for _, lim := range []struct {
-		rail   Rail
-		bucket string
-		limit  int
-		what   string
-	}{
-		{RailAccountLimit, accountBucket(ref.account), r.Limits.AccountLimit, "for account " + ref.account},
-		{RailOrgLimit, orgBucket, r.Limits.OrgLimit, "organization-wide"},
-	} {
+	for _, lim := range r.rateLimits(ref.account) {
 		n, err := r.Store.Count(ctx, lim.bucket, r.Limits.Window, now)
 		if err != nil {
 			return deny(RailError, "could not read the rate limit: alert only"), fmt.Errorf("inspect rate limit: %w", err)
 		}
 		if n >= lim.limit {
-			v := deny(lim.rail, "circuit open: emergency rotation paused %s until %s (limit of %d per %s reached)",
-				lim.what, until.Format(time.RFC3339), lim.limit, r.Limits.Window)
+			v := deny(lim.rail, "%s", lim.paused(until, r.Limits.Window))
 			v.Until = until
 			return v, nil
 		}

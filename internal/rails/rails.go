@@ -134,6 +134,42 @@ func accountBucket(account string) string { return "rotation#account#" + account
 
 const orgBucket = "rotation#org"
 
+// rateLimit is one of the rotation rate limits.
+type rateLimit struct {
+	rail   Rail
+	bucket string
+	limit  int
+	scope  string // "account" or "organization"
+	where  string // "for account …" or "organization-wide", for messages
+}
+
+// rateLimits are the limits a rotation in account must pass, in order.
+func (r *Rails) rateLimits(account string) [2]rateLimit {
+	return [2]rateLimit{
+		{RailAccountLimit, accountBucket(account), r.Limits.AccountLimit, "account", "for account " + account},
+		{RailOrgLimit, orgBucket, r.Limits.OrgLimit, "organization", "organization-wide"},
+	}
+}
+
+// paused says that the limit's breaker is open until until.
+func (l rateLimit) paused(until time.Time, window time.Duration) string {
+	return fmt.Sprintf("circuit open: emergency rotation paused %s until %s (limit of %d per %s reached)",
+		l.where, until.Format(time.RFC3339), l.limit, window)
+}
+
+// preflight runs the rails Check and Inspect both start with: the
+// configuration, then what DescribeSecret tells (see describe). A verdict
+// with a Rail set, or an error, decides.
+func (r *Rails) preflight(ctx context.Context, secretARN, op string) (Verdict, describedRef, error) {
+	if err := r.Limits.Validate(); err != nil {
+		return deny(RailError, "rotation limits misconfigured: alert only"), describedRef{}, err
+	}
+	if r.Store == nil {
+		return deny(RailError, "no state store configured: alert only"), describedRef{}, fmt.Errorf("%s rotation rails: no store", op)
+	}
+	return r.describe(ctx, secretARN)
+}
+
 func deny(rail Rail, format string, args ...any) Verdict {
 	return Verdict{Rail: rail, Reason: fmt.Sprintf(format, args...)}
 }
