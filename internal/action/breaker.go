@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/rails"
 )
 
@@ -22,10 +23,7 @@ func (b *BreakerAnnouncer) Announce(ctx context.Context, n rails.Notice) error {
 	if b.Alerts == nil {
 		return errors.New("announce open breaker: no alert topic configured")
 	}
-	now := time.Now().UTC()
-	if b.Now != nil {
-		now = b.Now().UTC()
-	}
+	now := defaults.Now(b.Now)
 	_, err := b.Alerts.Publish(ctx, Alert{
 		Type: AlertBreaker, Severity: "high", AccountID: n.AccountID, SecretARN: n.SecretARN,
 		Reason: n.Message,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secretwarden/warden/internal/decide"
+	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/event"
 )
 
@@ -117,19 +118,9 @@ func PolicyAsPut(ev *event.Event) string {
 	return ""
 }
 
-func (x *Executor) now() time.Time {
-	if x.Now != nil {
-		return x.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (x *Executor) now() time.Time { return defaults.Now(x.Now) }
 
-func (x *Executor) log() *slog.Logger {
-	if x.Log != nil {
-		return x.Log
-	}
-	return slog.Default()
-}
+func (x *Executor) log() *slog.Logger { return defaults.Logger(x.Log) }
 
 // Execute runs dec's actions, sets each Action's Executed and Blocked, and
 // returns one Outcome per action, in order. Remediations and rotations run

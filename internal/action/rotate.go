@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/secretwarden/warden/internal/decide"
+	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/rails"
 )
 
@@ -124,12 +125,7 @@ func (r *DirectRotator) Rotate(ctx context.Context, req RotationRequest) (Rotati
 	return RotationResult{Rotated: true, Rail: v.Rail, VersionID: aws.ToString(out.VersionId)}, nil
 }
 
-func (r *DirectRotator) log() *slog.Logger {
-	if r.Log != nil {
-		return r.Log
-	}
-	return slog.Default()
-}
+func (r *DirectRotator) log() *slog.Logger { return defaults.Logger(r.Log) }
 
 // RotationToken is the ClientRequestToken of a rotation request: a UUID
 // derived from the secret ARN and the event id (or, without one, the hour

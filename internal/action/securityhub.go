@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
+	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/finding"
 )
 
@@ -95,12 +96,7 @@ func ComplianceStatus(s finding.Status) shtypes.ComplianceStatus {
 	return shtypes.ComplianceStatusNotAvailable
 }
 
-func (h *SecurityHub) now() time.Time {
-	if h.Now != nil {
-		return h.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (h *SecurityHub) now() time.Time { return defaults.Now(h.Now) }
 
 func asffTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/awsinv"
+	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/event"
 	"github.com/secretwarden/warden/internal/inventory"
 	"github.com/secretwarden/warden/internal/rails"
@@ -273,10 +274,7 @@ func (o *rotateOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) erro
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	if env.Now != nil {
-		now = env.Now().UTC()
-	}
+	now := defaults.Now(env.Now)
 	var st *store.Store
 	var railStore rails.Store = noRailState{}
 	if o.table != "" {

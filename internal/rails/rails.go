@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/store"
 )
 
@@ -102,19 +103,9 @@ type Verdict struct {
 	Until time.Time
 }
 
-func (r *Rails) now() time.Time {
-	if r.Now != nil {
-		return r.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (r *Rails) now() time.Time { return defaults.Now(r.Now) }
 
-func (r *Rails) log() *slog.Logger {
-	if r.Log != nil {
-		return r.Log
-	}
-	return slog.Default()
-}
+func (r *Rails) log() *slog.Logger { return defaults.Logger(r.Log) }
 
 // secretRef is the account and region a secret ARN names.
 type secretRef struct{ account, region string }

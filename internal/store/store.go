@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	smithytime "github.com/aws/smithy-go/time"
+
+	"github.com/secretwarden/warden/internal/defaults"
 )
 
 // GetItemAPI is the DynamoDB GetItem call.
@@ -88,19 +90,9 @@ func New(db DB, table string) *Store {
 	return &Store{DB: db, Table: table}
 }
 
-func (s *Store) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (s *Store) now() time.Time { return defaults.Now(s.Now) }
 
-func (s *Store) log() *slog.Logger {
-	if s.Log != nil {
-		return s.Log
-	}
-	return slog.Default()
-}
+func (s *Store) log() *slog.Logger { return defaults.Logger(s.Log) }
 
 func (s *Store) sleep(ctx context.Context, d time.Duration) error {
 	if s.Sleep != nil {

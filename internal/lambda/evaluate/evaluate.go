@@ -23,6 +23,7 @@ import (
 	"github.com/secretwarden/warden/internal/assess"
 	policyconfig "github.com/secretwarden/warden/internal/config"
 	"github.com/secretwarden/warden/internal/decide"
+	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/event"
 	"github.com/secretwarden/warden/internal/finding"
 	"github.com/secretwarden/warden/internal/input"
@@ -75,19 +76,9 @@ type Handler struct {
 	ProcessedTTL time.Duration
 }
 
-func (h *Handler) now() time.Time {
-	if h.Now != nil {
-		return h.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (h *Handler) now() time.Time { return defaults.Now(h.Now) }
 
-func (h *Handler) log() *slog.Logger {
-	if h.Log != nil {
-		return h.Log
-	}
-	return slog.Default()
-}
+func (h *Handler) log() *slog.Logger { return defaults.Logger(h.Log) }
 
 // Handle processes one SQS batch. Each message body is an EventBridge event
 // (or anything internal/event decodes). The response lists the messages to

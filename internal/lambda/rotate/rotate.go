@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/secretwarden/warden/internal/action"
+	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/lambda/batch"
 	"github.com/secretwarden/warden/internal/lambda/metrics"
 	"github.com/secretwarden/warden/internal/rails"
@@ -38,12 +39,7 @@ type Handler struct {
 	Log *slog.Logger
 }
 
-func (h *Handler) log() *slog.Logger {
-	if h.Log != nil {
-		return h.Log
-	}
-	return slog.Default()
-}
+func (h *Handler) log() *slog.Logger { return defaults.Logger(h.Log) }
 
 // Handle processes one SQS batch. A request that could not be carried out
 // (a rail could not be checked, RotateSecret failed) is returned for a

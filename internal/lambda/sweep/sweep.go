@@ -31,6 +31,7 @@ import (
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/assess"
 	policyconfig "github.com/secretwarden/warden/internal/config"
+	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/finding"
 	"github.com/secretwarden/warden/internal/input"
 	"github.com/secretwarden/warden/internal/inventory"
@@ -103,19 +104,9 @@ type Handler struct {
 	Now func() time.Time
 }
 
-func (h *Handler) now() time.Time {
-	if h.Now != nil {
-		return h.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (h *Handler) now() time.Time { return defaults.Now(h.Now) }
 
-func (h *Handler) log() *slog.Logger {
-	if h.Log != nil {
-		return h.Log
-	}
-	return slog.Default()
-}
+func (h *Handler) log() *slog.Logger { return defaults.Logger(h.Log) }
 
 // Handle accepts either input, told apart by shape: a payload with
 // "Records" is an SQS batch (the response lists the units to retry);
