@@ -17,12 +17,9 @@ import (
 
 	warden "github.com/secretwarden/warden"
 	"github.com/secretwarden/warden/internal/action"
-	"github.com/secretwarden/warden/internal/builtin"
-	policyconfig "github.com/secretwarden/warden/internal/config"
 	"github.com/secretwarden/warden/internal/inventory"
 	"github.com/secretwarden/warden/internal/lambda/lambdatest"
 	"github.com/secretwarden/warden/internal/lambda/live"
-	"github.com/secretwarden/warden/internal/policy"
 	"github.com/secretwarden/warden/internal/snapshot"
 	"github.com/secretwarden/warden/internal/store"
 	"github.com/secretwarden/warden/internal/store/storetest"
@@ -32,22 +29,6 @@ const table = "warden"
 
 // now is after the sample events (2026-11-14 … 2026-11-19).
 var now = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-
-var (
-	engineOnce sync.Once
-	engine     *policy.Engine
-	engineCfg  *policyconfig.Config
-	engineErr  error
-)
-
-func loadEngine(t *testing.T) (*policy.Engine, *policyconfig.Config) {
-	t.Helper()
-	engineOnce.Do(func() { engine, engineCfg, engineErr = builtin.Default(context.Background()) })
-	if engineErr != nil {
-		t.Fatal(engineErr)
-	}
-	return engine, engineCfg
-}
 
 // sampleStates serves the bundled sample organization as live state.
 type sampleStates struct {
@@ -92,7 +73,7 @@ type rig struct {
 
 func newRig(t *testing.T, modes action.Modes) *rig {
 	t.Helper()
-	eng, cfg := loadEngine(t)
+	eng, cfg := lambdatest.Engine(t)
 	db := storetest.New(t, table)
 	st := store.New(db, table)
 	st.Now = func() time.Time { return now }

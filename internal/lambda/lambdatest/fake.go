@@ -1,7 +1,7 @@
 // Package lambdatest holds in-memory fakes of the AWS calls the handlers
 // and `warden rotate` make through awsinv, for unit tests: an organization,
 // Secrets Manager and KMS per account-region, and the SQS, SNS and
-// EventBridge calls of the actions.
+// EventBridge calls of the actions; and the built-in engine, compiled once.
 package lambdatest
 
 import (

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,12 +13,9 @@ import (
 
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/awsinv"
-	"github.com/secretwarden/warden/internal/builtin"
-	policyconfig "github.com/secretwarden/warden/internal/config"
 	"github.com/secretwarden/warden/internal/finding"
 	"github.com/secretwarden/warden/internal/lambda/lambdatest"
 	"github.com/secretwarden/warden/internal/lambda/live"
-	"github.com/secretwarden/warden/internal/policy"
 	"github.com/secretwarden/warden/internal/store"
 	"github.com/secretwarden/warden/internal/store/storetest"
 )
@@ -36,22 +32,6 @@ const (
 
 var now = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
-var (
-	engineOnce sync.Once
-	engine     *policy.Engine
-	engineCfg  *policyconfig.Config
-	engineErr  error
-)
-
-func loadEngine(t *testing.T) (*policy.Engine, *policyconfig.Config) {
-	t.Helper()
-	engineOnce.Do(func() { engine, engineCfg, engineErr = builtin.Default(context.Background()) })
-	if engineErr != nil {
-		t.Fatal(engineErr)
-	}
-	return engine, engineCfg
-}
-
 type rig struct {
 	h       *Handler
 	fac     *lambdatest.Factory
@@ -66,7 +46,7 @@ type rig struct {
 
 func newRig(t *testing.T, regions ...string) *rig {
 	t.Helper()
-	eng, cfg := loadEngine(t)
+	eng, cfg := lambdatest.Engine(t)
 	fac := lambdatest.NewFactory(central, payProd, denied)
 	fac.Suspended = []string{gone}
 	src, err := live.New(fac.ClientFactory(), awsinv.Options{Regions: regions}, 0)
