@@ -641,7 +641,7 @@ func (u *union) messages() []string {
 	if u.parts <= 1 {
 		return u.msgs
 	}
-	return render(setItems(ast.SetTerm(u.items...)))
+	return render(u.items) // the set render makes drops duplicates
 }
 
 // setItems lists the members of a set (nil for anything else).

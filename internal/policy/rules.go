@@ -158,11 +158,6 @@ func isFalse(t *ast.Term) bool {
 	return ok && !bool(b)
 }
 
-// guardOf recognizes a guard expression on its own (see guardsOf).
-func guardOf(e *ast.Expr) (guard, bool) {
-	return guardWith(e, groundInputPath)
-}
-
 // pathOf resolves a term to the input path it stands for.
 type pathOf func(*ast.Term) ([]string, bool)
 
@@ -235,7 +230,7 @@ func guardWith(e *ast.Expr, path pathOf) (guard, bool) {
 	return guard{}, false
 }
 
-// guardsOf finds the guards of a rule body: the expressions guardOf
+// guardsOf finds the guards of a rule body: the expressions guardWith
 // recognizes, and those that test a local variable the compiler introduced
 // for a ground input path (`__local0__ = input.a.b; __local0__ in {...}`).
 // guarded[i] is true for the expressions the guards stand for; an
@@ -244,8 +239,12 @@ func guardWith(e *ast.Expr, path pathOf) (guard, bool) {
 func guardsOf(rule *ast.Rule) (guards []guard, guarded []bool) {
 	body := rule.Body
 	guarded = make([]bool, len(body))
+	type local struct {
+		v  ast.Var
+		at int // the assignment's index in body
+	}
+	var assigns []local
 	locals := map[ast.Var][]string{}
-	assign := map[ast.Var]int{}
 	for i, e := range body {
 		ts, ok := e.Terms.([]*ast.Term)
 		if !ok || !e.IsEquality() || e.Negated || len(e.With) > 0 {
@@ -258,10 +257,15 @@ func guardsOf(rule *ast.Rule) (guards []guard, guarded []bool) {
 			}
 			if p, ok := groundInputPath(pair[1]); ok {
 				if _, dup := locals[v]; !dup {
-					locals[v], assign[v] = p, i
+					locals[v] = p
+					assigns = append(assigns, local{v, i})
 				}
 			}
 		}
+	}
+	isAssign := make([]bool, len(body))
+	for _, a := range assigns {
+		isAssign[a.at] = true
 	}
 	resolve := func(t *ast.Term) ([]string, bool) {
 		if v, ok := t.Value.(ast.Var); ok {
@@ -271,48 +275,36 @@ func guardsOf(rule *ast.Rule) (guards []guard, guarded []bool) {
 		return groundInputPath(t)
 	}
 	for i, e := range body {
+		if isAssign[i] {
+			continue // `__local0__ = input.a.b` itself is decided below
+		}
 		if g, ok := guardWith(e, resolve); ok {
-			if _, isAssign := assignOf(assign, i); isAssign {
-				continue // `__local0__ = input.a.b` itself is decided below
-			}
 			guards = append(guards, g)
 			guarded[i] = true
 		}
 	}
-	for v, i := range assign {
+	for _, a := range assigns {
 		uses := 0
-		ast.WalkVars(rule.Head, func(x ast.Var) bool {
-			if x == v {
-				uses++
-			}
-			return false
-		})
-		for j, e := range body {
-			if j == i || guarded[j] {
-				continue
-			}
-			ast.WalkVars(e, func(x ast.Var) bool {
-				if x == v {
+		count := func(x any) {
+			ast.WalkVars(x, func(y ast.Var) bool {
+				if y == a.v {
 					uses++
 				}
 				return false
 			})
 		}
+		count(rule.Head)
+		for j, e := range body {
+			if j != a.at && !guarded[j] {
+				count(e)
+			}
+		}
 		if uses == 0 {
-			guards = append(guards, guard{path: locals[v], mode: guardDefined})
-			guarded[i] = true
+			guards = append(guards, guard{path: locals[a.v], mode: guardDefined})
+			guarded[a.at] = true
 		}
 	}
 	return guards, guarded
-}
-
-func assignOf(assign map[ast.Var]int, i int) (ast.Var, bool) {
-	for v, j := range assign {
-		if j == i {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 func isWildcard(t *ast.Term) bool {

@@ -53,7 +53,7 @@ func TestGuardOf(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.expr, err)
 		}
-		g, ok := guardOf(body[0])
+		g, ok := guardWith(body[0], groundInputPath)
 		if ok != c.ok {
 			t.Errorf("%s: guard %v, want %v", c.expr, ok, c.ok)
 			continue
