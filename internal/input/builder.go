@@ -154,7 +154,7 @@ func (b *Builder) BuildAt(ctx context.Context, e *snapshot.SecretEntry, at time.
 // event's secret is unknown; the event's actor is marked in or out of the
 // organization.
 func (b *Builder) BuildEvent(ctx context.Context, e *snapshot.SecretEntry, ev *event.Event, h History) (ast.Value, error) {
-	_, in, err := b.buildEvent(ctx, e, ev, h)
+	_, in, err := b.buildEvent(ctx, e, ev, h, false)
 	return in, err
 }
 
@@ -162,16 +162,20 @@ func (b *Builder) BuildEvent(ctx context.Context, e *snapshot.SecretEntry, ev *e
 // BuildAt) and the event's input (as BuildEvent), building the secret's part
 // once.
 func (b *Builder) BuildPosture(ctx context.Context, e *snapshot.SecretEntry, ev *event.Event, h History) (posture, eventInput ast.Value, err error) {
-	return b.buildEvent(ctx, e, ev, h)
+	return b.buildEvent(ctx, e, ev, h, true)
 }
 
-func (b *Builder) buildEvent(ctx context.Context, e *snapshot.SecretEntry, ev *event.Event, h History) (posture, eventInput ast.Value, err error) {
+// buildEvent builds the event's input and, when withPosture is set and the
+// secret is known, the posture input made of the same parts.
+func (b *Builder) buildEvent(ctx context.Context, e *snapshot.SecretEntry, ev *event.Event, h History, withPosture bool) (posture, eventInput ast.Value, err error) {
 	var o *obj
 	if e != nil {
 		if o, err = b.base(ctx, e, ev.Time); err != nil {
 			return nil, nil, err
 		}
-		posture = o.term().Value
+		if withPosture {
+			posture = o.term().Value
+		}
 	} else {
 		o = &obj{}
 		o.set("schema_version", ast.StringTerm(SchemaVersion))
