@@ -46,18 +46,12 @@ type Builder struct {
 	mu         sync.Mutex
 	paramTerms map[unsafe.Pointer]*ast.Term
 
-	// Terms are immutable, so that secrets sharing a resource policy text or
-	// a key share its term: parsed once, and compared by pointer by the
-	// engine's memo.
-	cmu      sync.Mutex
-	policies map[string]*ast.Term // resource policy text -> parsed object
-	keys     map[keyRef]*ast.Term // resolved keys (unknown keys are not kept)
+	// Secrets sharing a resource policy text or a key share its term.
+	policies termCache[string] // resource policy text -> parsed object
+	keys     termCache[keyRef] // resolved keys (unknown keys are not kept)
 }
 
 type keyRef struct{ account, region, ref string }
-
-// maxCached bounds each of the builder's term caches.
-const maxCached = 4096
 
 // NewBuilder reads the organization from inv and prepares the shared parts.
 func NewBuilder(ctx context.Context, inv inventory.Inventory, params *config.Params, now time.Time) (*Builder, error) {
@@ -74,8 +68,6 @@ func NewBuilder(ctx context.Context, inv inventory.Inventory, params *config.Par
 		accounts:   make(map[string]*snapshot.Account, len(accounts)),
 		acctTerms:  make(map[string]*ast.Term, len(accounts)),
 		paramTerms: map[unsafe.Pointer]*ast.Term{},
-		policies:   map[string]*ast.Term{},
-		keys:       map[keyRef]*ast.Term{},
 	}
 	ids := make([]string, 0, len(accounts)+1)
 	add := func(id string) {
@@ -269,10 +261,7 @@ func (b *Builder) base(ctx context.Context, e *snapshot.SecretEntry, at time.Tim
 
 // policyTerm parses a resource policy document (once per distinct text).
 func (b *Builder) policyTerm(text string) (*ast.Term, error) {
-	b.cmu.Lock()
-	t, ok := b.policies[text]
-	b.cmu.Unlock()
-	if ok {
+	if t, ok := b.policies.get(text); ok {
 		return t, nil
 	}
 	v, err := ast.ValueFromReader(bytesReader([]byte(text)))
@@ -282,13 +271,8 @@ func (b *Builder) policyTerm(text string) (*ast.Term, error) {
 	if _, ok := v.(ast.Object); !ok {
 		return nil, fmt.Errorf("%w: resource policy is not a JSON object", ErrBrokenSecret)
 	}
-	t = ast.NewTerm(v)
-	b.cmu.Lock()
-	if len(b.policies) >= maxCached {
-		clear(b.policies)
-	}
-	b.policies[text] = t
-	b.cmu.Unlock()
+	t := ast.NewTerm(v)
+	b.policies.put(text, t)
 	return t, nil
 }
 
@@ -296,22 +280,14 @@ func (b *Builder) policyTerm(text string) (*ast.Term, error) {
 // report them rather than pass).
 func (b *Builder) keyTerm(ctx context.Context, account, region, ref string) *ast.Term {
 	kr := keyRef{account, region, ref}
-	b.cmu.Lock()
-	t, ok := b.keys[kr]
-	b.cmu.Unlock()
-	if ok {
+	if t, ok := b.keys.get(kr); ok {
 		return t
 	}
 	k, err := b.inv.Key(ctx, account, region, ref)
 	if err != nil || k == nil {
 		return ast.NullTerm()
 	}
-	t = keyTerm(k.Key, k.AliasNames, k.AWSManaged)
-	b.cmu.Lock()
-	if len(b.keys) >= maxCached {
-		clear(b.keys)
-	}
-	b.keys[kr] = t
-	b.cmu.Unlock()
+	t := keyTerm(k.Key, k.AliasNames, k.AWSManaged)
+	b.keys.put(kr, t)
 	return t
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -163,27 +162,16 @@ type actorKey struct {
 
 // actorTerms shares the terms of the actors seen (a stream of events comes
 // from few principals; terms are immutable).
-var actorTerms = struct {
-	sync.Mutex
-	m map[actorKey]*ast.Term
-}{m: map[actorKey]*ast.Term{}}
+var actorTerms termCache[actorKey]
 
 func actorTerm(a *event.Actor, in bool) *ast.Term {
 	k := actorKey{a: *a, in: in}
 	k.a.InOrganization = nil
-	actorTerms.Lock()
-	t, ok := actorTerms.m[k]
-	actorTerms.Unlock()
-	if ok {
+	if t, ok := actorTerms.get(k); ok {
 		return t
 	}
-	t = newActorTerm(a, in)
-	actorTerms.Lock()
-	if len(actorTerms.m) >= maxCached {
-		clear(actorTerms.m)
-	}
-	actorTerms.m[k] = t
-	actorTerms.Unlock()
+	t := newActorTerm(a, in)
+	actorTerms.put(k, t)
 	return t
 }
 
@@ -231,26 +219,15 @@ func timeTerm(t time.Time) (*ast.Term, error) {
 
 // sharedTerms holds the terms of the values that repeat from event to event
 // (names, sources, regions, accounts), made once.
-var sharedTerms = struct {
-	sync.Mutex
-	m map[string]*ast.Term
-}{m: map[string]*ast.Term{}}
+var sharedTerms termCache[string]
 
 // sharedTerm is jstringTerm for a value that repeats across events.
 func sharedTerm(s string) *ast.Term {
-	sharedTerms.Lock()
-	t, ok := sharedTerms.m[s]
-	sharedTerms.Unlock()
-	if ok {
+	if t, ok := sharedTerms.get(s); ok {
 		return t
 	}
-	t = jstringTerm(s)
-	sharedTerms.Lock()
-	if len(sharedTerms.m) >= maxCached {
-		clear(sharedTerms.m)
-	}
-	sharedTerms.m[s] = t
-	sharedTerms.Unlock()
+	t := jstringTerm(s)
+	sharedTerms.put(s, t)
 	return t
 }
 
