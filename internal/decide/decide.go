@@ -3,8 +3,9 @@ package decide
 import (
 	"context"
 	"fmt"
-	"github.com/open-policy-agent/opa/v1/ast"
 	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/secretwarden/warden/internal/apply"
 	"github.com/secretwarden/warden/internal/assess"
@@ -81,13 +82,17 @@ func (d *Decider) Decide(ctx context.Context, ev *event.Event) (*Decision, error
 		hist.PrincipalReads = d.History.Reads(GuardDutyKeys(ev.GuardDuty), ev.Time)
 	}
 
-	var inp ast.Value
+	var (
+		inp    ast.Value
+		inpErr error
+		built  bool // inp and inpErr are the event input's
+	)
 	if entry != nil && apply.EffectOf(ev.Name) == apply.Change && ev.ErrorCode == "" {
 		// The secret's part of the input is built once, for the posture
 		// after the event and for the event rules.
 		posture, evIn, err := d.Assessor.Builder.BuildPosture(ctx, entry, ev, hist)
 		after := d.Assessor.SecretInput(ctx, entry, ev.Time, posture, err)
-		inp = evIn
+		inp, inpErr, built = evIn, err, true
 		dec.Findings = changes(before, after)
 		for _, f := range dec.Findings {
 			if f.Status == finding.StatusFail && f.PolicyID != assess.ExpiredExceptionID {
@@ -99,12 +104,12 @@ func (d *Decider) Decide(ctx context.Context, ev *event.Event) (*Decision, error
 		}
 	}
 
-	var err error
-	if inp == nil {
-		inp, err = d.Assessor.Builder.BuildEvent(ctx, entry, ev, hist)
+	if !built {
+		inp, inpErr = d.Assessor.Builder.BuildEvent(ctx, entry, ev, hist)
 	}
-	if err != nil {
+	if inpErr != nil {
 		// The secret's own data is broken: decide the event without it.
+		var err error
 		inp, err = d.Assessor.Builder.BuildEvent(ctx, nil, ev, hist)
 		if err != nil {
 			return nil, fmt.Errorf("build input for event %s: %w", ev.ID, err)
