@@ -6,8 +6,9 @@ package assess
 import (
 	"context"
 	"fmt"
-	"github.com/open-policy-agent/opa/v1/ast"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/secretwarden/warden/internal/config"
 	"github.com/secretwarden/warden/internal/finding"
