@@ -87,9 +87,7 @@ deny contains sprintf("never accessed; created %d days ago, exceeds %d", [days, 
 # the secret itself was accessed as recently.
 through_replica(days) := "" if {
 	input.ages.days.LastAccessedDate == days
-} else := sprintf(" (in replica %s)", [concat(", ", regions)]) if {
+} else := sprintf(" (in %s %s)", [noun, concat(", ", regions)]) if {
 	regions := sort([region | some region, d in input.ages.replica_access_days; d == days])
-	count(regions) == 1
-} else := sprintf(" (in replicas %s)", [concat(", ", regions)]) if {
-	regions := sort([region | some region, d in input.ages.replica_access_days; d == days])
+	noun := {true: "replica", false: "replicas"}[count(regions) == 1]
 }
