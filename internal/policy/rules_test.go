@@ -122,10 +122,10 @@ func TestGuardsAgreeWithRego(t *testing.T) {
 	}
 }
 
-// TestRuleMemoKeysOnWhatEachRuleReads: two secrets that differ only in a
-// value one deny rule reads share the other rule's outcome, and a rule whose
-// guard fails is not evaluated.
-func TestRuleMemoKeysOnWhatEachRuleReads(t *testing.T) {
+// checkEngine builds an engine of one posture check "t", package posture.t,
+// that declares it reads input.secret; rules is the package's body.
+func checkEngine(t *testing.T, rules string) *Engine {
+	t.Helper()
 	src := Source{FS: fstest.MapFS{"p.rego": &fstest.MapFile{Data: []byte(`# METADATA
 # title: t
 # scope: package
@@ -136,7 +136,19 @@ func TestRuleMemoKeysOnWhatEachRuleReads(t *testing.T) {
 #     - secret
 package posture.t
 
-skip contains "gone" if input.secret.Gone
+` + rules)}}, Root: ".", Display: "t"}
+	e, err := New(context.Background(), map[string]any{}, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestRuleMemoKeysOnWhatEachRuleReads: two secrets that differ only in a
+// value one deny rule reads share the other rule's outcome, and a rule whose
+// guard fails is not evaluated.
+func TestRuleMemoKeysOnWhatEachRuleReads(t *testing.T) {
+	e := checkEngine(t, `skip contains "gone" if input.secret.Gone
 
 deny contains sprintf("a=%v", [input.secret.A]) if input.secret.A > 1
 
@@ -144,11 +156,7 @@ deny contains sprintf("b=%v", [input.secret.B]) if {
 	not input.secret.Never
 	input.secret.B > 1
 }
-`)}}, Root: ".", Display: "t"}
-	e, err := New(context.Background(), map[string]any{}, src)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	if len(e.memoized) != 3 {
 		t.Fatalf("%d memoized definitions, want 3", len(e.memoized))
 	}
@@ -213,22 +221,8 @@ deny contains sprintf("b=%v", [input.secret.B]) if {
 // TestWholeCheckWithoutSetRules: a check whose deny is a complete rule is
 // evaluated as a whole, correctly.
 func TestWholeCheckWithoutSetRules(t *testing.T) {
-	src := Source{FS: fstest.MapFS{"p.rego": &fstest.MapFile{Data: []byte(`# METADATA
-# title: t
-# scope: package
-# custom:
-#   id: t
-#   severity: low
-#   inputs:
-#     - secret
-package posture.t
-
-deny := {"x"} if input.secret.A
-`)}}, Root: ".", Display: "t"}
-	e, err := New(context.Background(), map[string]any{}, src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := checkEngine(t, `deny := {"x"} if input.secret.A
+`)
 	if len(e.memoized) != 0 {
 		t.Fatalf("%d memoized definitions, want 0", len(e.memoized))
 	}
