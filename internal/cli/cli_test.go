@@ -322,6 +322,9 @@ func TestEval(t *testing.T) {
 		t.Errorf("schema violation: exit %d", r.code)
 	}
 	oneLine(t, r, "bad.json")
+	if !strings.Contains(r.errOut, "urn:secretwarden:schema:policy-input:v1") || strings.Contains(r.errOut, "file://") {
+		t.Errorf("the schema must be named by its $id, not a path: %q", r.errOut)
+	}
 	os.WriteFile(bad, []byte(`{`), 0o600)
 	oneLine(t, run(t, "", "eval", "--input", bad), "malformed JSON")
 }

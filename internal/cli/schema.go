@@ -30,12 +30,15 @@ func inputSchema() (*jsonschema.Schema, error) {
 			schemaErr = fmt.Errorf("parse input schema: %w", err)
 			return
 		}
+		// Registered under the schema's own $id: a relative name would be
+		// resolved against the working directory and show in messages.
+		const id = "urn:secretwarden:schema:policy-input:v1"
 		c := jsonschema.NewCompiler()
-		if err := c.AddResource("input.schema.json", doc); err != nil {
+		if err := c.AddResource(id, doc); err != nil {
 			schemaErr = fmt.Errorf("load input schema: %w", err)
 			return
 		}
-		schema, schemaErr = c.Compile("input.schema.json")
+		schema, schemaErr = c.Compile(id)
 	})
 	return schema, schemaErr
 }
