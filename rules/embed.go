@@ -1,8 +1,11 @@
 // Package rules holds the EventBridge event patterns that route events to
 // Secret Warden, one JSON file per rule, embedded so that the CDK app (one
 // EventBridge rule per file), the Lambdas and the CLI read the same bytes.
-// Match implements the subset of the EventBridge pattern language the
-// patterns use, so the CLI and tests can tell which rule routes an event.
+// Rules adds each rule's State (the State property of AWS::Events::Rule):
+// the reads rule must be ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, the
+// others ENABLED. Match implements the subset of the EventBridge pattern
+// language the patterns use, and Delivers adds what the state changes, so
+// the CLI and tests can tell which rule an event reaches.
 package rules
 
 import (

@@ -14,9 +14,10 @@ const realEventsDir = "../testdata/real-events"
 
 // Rule names, as Patterns keys them.
 const (
-	apiCalls      = "secretsmanager-api-calls"
-	serviceEvents = "secretsmanager-service-events"
-	guardDuty     = "guardduty-credential-findings"
+	apiCalls      = APICalls
+	reads         = Reads
+	serviceEvents = ServiceEvents
+	guardDuty     = GuardDuty
 )
 
 func TestPatterns(t *testing.T) {
@@ -29,7 +30,7 @@ func TestPatterns(t *testing.T) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	if want := []string{guardDuty, apiCalls, serviceEvents}; !slices.Equal(names, want) {
+	if want := []string{guardDuty, apiCalls, reads, serviceEvents}; !slices.Equal(names, want) {
 		t.Fatalf("patterns %v, want %v", names, want)
 	}
 	for name, p := range ps {
@@ -41,13 +42,25 @@ func TestPatterns(t *testing.T) {
 		}
 	}
 	api := ps[apiCalls]["detail"].(map[string]any)["eventName"].([]any)
-	if len(api) != 17 {
-		t.Errorf("%s routes %d API calls, want 17", apiCalls, len(api))
+	if len(api) != 15 {
+		t.Errorf("%s routes %d API calls, want 15", apiCalls, len(api))
 	}
-	for _, name := range []any{"DescribeSecret", "ListSecrets", "ListSecretVersionIds", "GetResourcePolicy", "ValidateResourcePolicy", "GetRandomPassword"} {
+	// The change rule routes no read-only call: the reads have their own
+	// rule, the metadata reads none.
+	for _, name := range []any{"GetSecretValue", "BatchGetSecretValue", "DescribeSecret", "ListSecrets", "ListSecretVersionIds",
+		"GetResourcePolicy", "ValidateResourcePolicy", "GetRandomPassword"} {
 		if slices.Contains(api, name) {
-			t.Errorf("%s routes read-only metadata call %s", apiCalls, name)
+			t.Errorf("%s routes read-only call %s", apiCalls, name)
 		}
+	}
+	// The reads rule matches only the Secrets Manager reads the policies
+	// need, so that other services' Get/List/Describe traffic (which a rule
+	// in ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS could see) is never
+	// pulled in.
+	rd := ps[reads]
+	if got := mustJSONString(t, rd); got != `{"detail":{"eventName":["GetSecretValue","BatchGetSecretValue"],`+
+		`"eventSource":["secretsmanager.amazonaws.com"]},"detail-type":["AWS API Call via CloudTrail"],"source":["aws.secretsmanager"]}` {
+		t.Errorf("%s pattern %s", reads, got)
 	}
 }
 
@@ -100,7 +113,7 @@ func wrap(rec map[string]any) map[string]any {
 }
 
 func TestRulesOnRealEvents(t *testing.T) {
-	ps, err := Patterns()
+	rs, err := Rules()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,10 +121,10 @@ func TestRulesOnRealEvents(t *testing.T) {
 	want := map[string]string{
 		"01_CreateSecret_awsdocs.json":        apiCalls,
 		"02_CreateSecret_nextwork.json":       apiCalls,
-		"05_GetSecretValue_stratus.json":      apiCalls,
-		"07_GetSecretValue_panther.json":      apiCalls, // AccessDenied too
-		"09_GetSecretValue_awsdocs.json":      apiCalls,
-		"10_BatchGetSecretValue_stratus.json": apiCalls,
+		"05_GetSecretValue_stratus.json":      reads,
+		"07_GetSecretValue_panther.json":      reads, // AccessDenied too
+		"09_GetSecretValue_awsdocs.json":      reads,
+		"10_BatchGetSecretValue_stratus.json": reads,
 		"15_PutResourcePolicy_panther.json":   apiCalls,
 		"16_PutSecretValue_opengovsg.json":    apiCalls,
 		"18_DeleteSecret_awsdocs.json":        apiCalls,
@@ -120,31 +133,115 @@ func TestRulesOnRealEvents(t *testing.T) {
 		// 17_PutSecretValue_esoreloader is abridged without eventSource, so
 		// the pattern (which requires it) does not route it.
 		// In the log file: GetSecretValue records 1, 8, 13, 16 and CreateSecret 19.
-		"22_Records_nextwork.json#1":  apiCalls,
-		"22_Records_nextwork.json#8":  apiCalls,
-		"22_Records_nextwork.json#13": apiCalls,
-		"22_Records_nextwork.json#16": apiCalls,
+		"22_Records_nextwork.json#1":  reads,
+		"22_Records_nextwork.json#8":  reads,
+		"22_Records_nextwork.json#13": reads,
+		"22_Records_nextwork.json#16": reads,
 		"22_Records_nextwork.json#19": apiCalls,
 	}
 	envs := envelopes(t)
 	if len(envs) != 17+20 {
 		t.Fatalf("%d real events, want 37", len(envs))
 	}
+	readOnly := 0
 	for key, env := range envs {
-		var got []string
-		for name, p := range ps {
-			if Match(p, env) {
-				got = append(got, name)
+		// The pattern alone (rules.Match) and EventBridge's delivery with the
+		// rule's state (rules.Delivers) must route it the same way: every
+		// read-only management event a pattern matches is matched by a rule
+		// in ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, or it would be
+		// lost in AWS.
+		var matched, delivered []string
+		for _, r := range rs {
+			if Match(r.Pattern, env) {
+				matched = append(matched, r.Name)
+			}
+			if r.Deliver(env) {
+				delivered = append(delivered, r.Name)
 			}
 		}
 		var exp []string
 		if w, ok := want[key]; ok {
 			exp = []string{w}
 		}
-		if !slices.Equal(got, exp) {
-			detail, _ := env["detail"].(map[string]any)
-			t.Errorf("%s (%v): routed by %v, want %v", key, detail["eventName"], got, exp)
+		detail, _ := env["detail"].(map[string]any)
+		if !slices.Equal(matched, exp) {
+			t.Errorf("%s (%v): matched by %v, want %v", key, detail["eventName"], matched, exp)
 		}
+		if !slices.Equal(delivered, exp) {
+			t.Errorf("%s (%v): delivered to %v, want %v", key, detail["eventName"], delivered, exp)
+		}
+		if ReadOnlyManagementEvent(env) {
+			readOnly++
+		}
+	}
+	// 5 metadata reads (DescribeSecret ×2, ListSecrets, ListSecretVersionIds,
+	// GetResourcePolicy), 4 value reads and the 19 read-only records of the
+	// log file.
+	if readOnly != 28 {
+		t.Errorf("%d read-only management events, want 28", readOnly)
+	}
+}
+
+// Under ENABLED, the state the rules had before, EventBridge would deliver
+// none of the real reads: the reason the reads rule has its own state.
+func TestReadsNeedTheAllManagementEventsState(t *testing.T) {
+	ps, err := Patterns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for key, env := range envelopes(t) {
+		if !Match(ps[reads], env) {
+			continue
+		}
+		n++
+		if !ReadOnlyManagementEvent(env) {
+			t.Errorf("%s: a read that is not a read-only management event", key)
+		}
+		if Delivers(ps[reads], StateEnabled, env) {
+			t.Errorf("%s: delivered to an ENABLED rule; EventBridge does not deliver read-only management events there", key)
+		}
+		if !Delivers(ps[reads], StateEnabledWithAllCloudTrailManagementEvents, env) {
+			t.Errorf("%s: not delivered under %s", key, StateEnabledWithAllCloudTrailManagementEvents)
+		}
+		if Delivers(ps[reads], "DISABLED", env) {
+			t.Errorf("%s: delivered to a DISABLED rule", key)
+		}
+	}
+	if n != 8 {
+		t.Errorf("%d real reads, want 8", n)
+	}
+}
+
+func TestStates(t *testing.T) {
+	rs, err := Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range rs {
+		names = append(names, r.Name)
+		want, ro := StateEnabled, false
+		if r.Name == reads {
+			want, ro = StateEnabledWithAllCloudTrailManagementEvents, true
+		}
+		if r.State != want || State(r.Name) != want || r.ReadOnly != ro {
+			t.Errorf("%s: state %s (State() %s), read-only %v; want %s, %v", r.Name, r.State, State(r.Name), r.ReadOnly, want, ro)
+		}
+	}
+	if want := []string{guardDuty, apiCalls, reads, serviceEvents}; !slices.Equal(names, want) {
+		t.Errorf("rules %v, want %v (sorted)", names, want)
+	}
+	// A change event is not read-only: every ENABLED rule delivers it.
+	change := wrap(map[string]any{"eventName": "PutResourcePolicy", "eventSource": "secretsmanager.amazonaws.com",
+		"readOnly": false, "eventType": "AwsApiCall", "recipientAccountId": "111122223333"})
+	if ReadOnlyManagementEvent(change) || !Delivers(map[string]any{}, StateEnabled, change) {
+		t.Error("a change event must reach an ENABLED rule")
+	}
+	// readOnly counts only on CloudTrail API calls.
+	svc := wrap(map[string]any{"eventName": "RotationFailed", "readOnly": true, "eventType": "AwsServiceEvent"})
+	if ReadOnlyManagementEvent(svc) {
+		t.Error("a service event is not an API call")
 	}
 }
 
@@ -179,7 +276,7 @@ func TestGuardDutyRule(t *testing.T) {
 		if got := Match(ps[guardDuty], ev); got != want {
 			t.Errorf("%s: matched %v, want %v", typ, got, want)
 		}
-		if Match(ps[apiCalls], ev) || Match(ps[serviceEvents], ev) {
+		if Match(ps[apiCalls], ev) || Match(ps[reads], ev) || Match(ps[serviceEvents], ev) {
 			t.Errorf("%s: routed by a Secrets Manager rule", typ)
 		}
 	}
@@ -188,6 +285,16 @@ func TestGuardDutyRule(t *testing.T) {
 	if Match(ps[guardDuty], other) {
 		t.Error("a non-GuardDuty source matched")
 	}
+}
+
+// mustJSONString renders a value as compact JSON (object keys sorted).
+func mustJSONString(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestServiceEventsRule(t *testing.T) {
