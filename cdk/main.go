@@ -1,6 +1,7 @@
 // Command cdk is Secret Warden's CDK app (cdk.json: "go run ./cdk"): the
-// central stack, which carries the member-account stack set. Configuration
-// comes from the CDK context; see cdk/README.md.
+// central stack, which carries the member-account stack set, and the
+// management-account stacks (one per region). Configuration comes from the
+// CDK context; see cdk/README.md.
 package main
 
 import (
@@ -39,15 +40,20 @@ func run() (err error) {
 	if err != nil {
 		return err
 	}
-	patterns, err := rules.Patterns()
+	rs, err := rules.Rules()
 	if err != nil {
-		return fmt.Errorf("load event patterns: %w", err)
+		return fmt.Errorf("load event rules: %w", err)
 	}
 	if _, err := stacks.NewCentralStack(app, "SecretWarden", stacks.CentralStackProps{
 		StackProps: awscdk.StackProps{Env: env()},
 		Config:     cfg,
-		Patterns:   patterns,
+		Rules:      rs,
 	}); err != nil {
+		return err
+	}
+	// Not pinned to the credentials' account: deployed with the management
+	// account's own credentials.
+	if _, err := stacks.NewManagementStacks(app, stacks.MemberStackProps{Config: cfg, Rules: rs}); err != nil {
 		return err
 	}
 	nag.Apply(app)

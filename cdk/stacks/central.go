@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -28,6 +30,7 @@ import (
 	"github.com/secretwarden/warden/cdk/internal/config"
 	"github.com/secretwarden/warden/cdk/internal/gobuild"
 	"github.com/secretwarden/warden/cdk/internal/permissions"
+	"github.com/secretwarden/warden/rules"
 )
 
 // Handler names, as directories under handlers/.
@@ -35,16 +38,48 @@ const (
 	HandlerEvaluate = "evaluate"
 	HandlerSweep    = "sweep"
 	HandlerRotate   = "rotate"
+	// HandlerReads consumes GetSecretValue/BatchGetSecretValue events
+	// (readEvents = all only).
+	HandlerReads = "reads"
 )
 
-// Handlers lists the three Lambda handlers.
-var Handlers = []string{HandlerEvaluate, HandlerSweep, HandlerRotate}
+// Handlers lists every Lambda handler; HandlersFor says which are deployed.
+var Handlers = []string{HandlerEvaluate, HandlerSweep, HandlerRotate, HandlerReads}
+
+// HandlersFor lists the handlers deployed with cfg: reads only with read events.
+func HandlersFor(cfg config.Config) []string {
+	if cfg.Reads() {
+		return Handlers
+	}
+	return Handlers[:3]
+}
 
 // Queue names.
 const (
 	QueueEvents = "events"
 	QueueSweep  = "sweep"
 	QueueRotate = "rotate"
+	QueueReads  = "reads"
+)
+
+// The reads function's SQS event source. Lambda reads up to 10,000 messages
+// per batch from a standard queue, and a batch size above 10 requires a
+// batching window of at least 1 s (Lambda Developer Guide, "Using Lambda
+// with Amazon SQS", BatchSize and MaximumBatchingWindowInSeconds). Lambda
+// invokes with fewer messages when the batch would exceed the 6 MB
+// invocation payload quota (Lambda Developer Guide, "Lambda quotas"):
+// 750 reads leave about 8 KB per SQS record, more than twice the largest
+// sample GetSecretValue event as delivered (3.7 KB with a maximal receipt
+// handle; TestReadsBatchFitsTheInvocationPayload measures them), so batches
+// are cut by size only for unusually large events. Within the window, reads accumulate into one invocation
+// instead of thousands: the per-read cost is the decode, classify and
+// ledger-coalesce work (docs/cost.md).
+const (
+	ReadsBatchSize            = 750
+	ReadsBatchingWindowSecond = 30
+	// MaxInvokePayloadBytes is Lambda's synchronous invocation payload
+	// quota (6 MB), which caps an SQS batch.
+	MaxInvokePayloadBytes = 6 * 1024 * 1024
 )
 
 // Names of resources a person looks for.
@@ -67,8 +102,8 @@ type CentralStackProps struct {
 	awscdk.StackProps
 	// Config is the validated deployment configuration.
 	Config config.Config
-	// Patterns are the EventBridge patterns by rule name (rules.Patterns()).
-	Patterns map[string]map[string]any
+	// Rules are the EventBridge rules (rules.Rules()).
+	Rules []rules.Rule
 	// Code returns the code of a handler. Nil: a local go build of
 	// ./handlers/<name> in ModuleRoot at synth time (gobuild.Code).
 	Code func(handler string) awslambda.Code
@@ -91,9 +126,9 @@ type CentralStack struct {
 	Table awsdynamodb.Table
 	// Topic receives alerts and alarms.
 	Topic awssns.Topic
-	// Queues by name (events, sweep, rotate).
+	// Queues by name (events, sweep, rotate, reads).
 	Queues map[string]*durablequeue.DurableQueue
-	// Functions by handler name (evaluate, sweep, rotate).
+	// Functions by handler name (evaluate, sweep, rotate, reads).
 	Functions map[string]*handlerfunc.HandlerFunction
 	// Monitoring is the dashboard and Lambda alarms.
 	Monitoring *monitoring.Monitoring
@@ -107,12 +142,30 @@ type CentralStack struct {
 // (context policyDataFile) inside every handler's asset.
 const PolicyDataAsset = "policy-data.json"
 
+// PoliciesAsset is the directory of the organization's own Rego (context
+// policiesDir) inside every handler's asset, next to bootstrap.
+const PoliciesAsset = "policies"
+
+// AssetFiles are the extra files bundled next to every handler's bootstrap
+// (asset path → source path): the policy data file and the Rego files of
+// policiesDir (tests excluded).
+func AssetFiles(cfg config.Config) map[string]string {
+	files := map[string]string{}
+	if cfg.PolicyDataFile != "" {
+		files[PolicyDataAsset] = cfg.PolicyDataFile
+	}
+	for _, f := range cfg.PolicyFiles {
+		files[path.Join(PoliciesAsset, f)] = filepath.Join(cfg.PoliciesDir, filepath.FromSlash(f))
+	}
+	return files
+}
+
 // NewCentralStack builds the central stack. The member template is
 // synthesized (and cdk-nag checked) first and inlined into the stack set.
 func NewCentralStack(scope constructs.Construct, id string, props CentralStackProps) (*CentralStack, error) {
 	cfg := props.Config
-	if len(props.Patterns) == 0 {
-		return nil, fmt.Errorf("build central stack: no event patterns")
+	if len(props.Rules) == 0 {
+		return nil, fmt.Errorf("build central stack: no event rules")
 	}
 	code := props.Code
 	if code == nil {
@@ -124,20 +177,17 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 			}
 			root = r
 		}
-		var files map[string]string
-		if cfg.PolicyDataFile != "" {
-			files = map[string]string{PolicyDataAsset: cfg.PolicyDataFile}
-		}
+		files := AssetFiles(cfg)
 		code = func(h string) awslambda.Code { return gobuild.Code(root, "./handlers/"+h, files) }
 	}
-	member, err := SynthMemberTemplate(MemberStackProps{Config: cfg, Patterns: props.Patterns, Outdir: props.MemberOutdir})
+	member, err := SynthMemberTemplate(MemberStackProps{Config: cfg, Rules: props.Rules, Outdir: props.MemberOutdir})
 	if err != nil {
 		return nil, fmt.Errorf("build central stack: %w", err)
 	}
 
 	sp := props.StackProps
 	if sp.Description == nil {
-		sp.Description = jsii.String("Secret Warden central stack: organization event bus, evaluate/sweep/rotate functions, findings table, alerts, dashboard, member stack set")
+		sp.Description = jsii.String("Secret Warden central stack: organization event bus, evaluate/sweep/rotate/reads functions, findings table, alerts, dashboard, member stack set")
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &sp)
 	s := &CentralStack{
@@ -178,8 +228,10 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 	// Timeouts: evaluate handles a batch of ≤10 events (a few API calls
 	// each); a sweep unit is one account-region, paced under the 50 TPS
 	// GetResourcePolicy quota (10,000 secrets ≈ 4-5 minutes); rotate starts
-	// one rotation after its safety checks.
-	timeouts := map[string]float64{HandlerEvaluate: 60, HandlerSweep: 900, HandlerRotate: 120}
+	// one rotation after its safety checks; reads decodes and classifies a
+	// batch of ≤750 reads in milliseconds, then writes at most one
+	// conditional ledger update per (principal, secret, day).
+	timeouts := map[string]float64{HandlerEvaluate: 60, HandlerSweep: 900, HandlerRotate: 120, HandlerReads: 120}
 	s.Queues[QueueEvents] = durablequeue.New(stack, "EventsQueue", durablequeue.Props{
 		Key:                     s.Key,
 		VisibilityTimeout:       awscdk.Duration_Seconds(jsii.Number(6 * timeouts[HandlerEvaluate])),
@@ -203,6 +255,17 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 		OldestMessageAlarmAfter: awscdk.Duration_Minutes(jsii.Number(5)),
 		AlarmActions:            alarmActions,
 	})
+	if cfg.Reads() {
+		s.Queues[QueueReads] = durablequeue.New(stack, "ReadsQueue", durablequeue.Props{
+			Key: s.Key,
+			// Six times the timeout (AWS's advice for SQS event sources) plus
+			// the batching window, during which messages are already in flight.
+			VisibilityTimeout:       awscdk.Duration_Seconds(jsii.Number(6*timeouts[HandlerReads] + ReadsBatchingWindowSecond)),
+			MaxReceiveCount:         5,
+			OldestMessageAlarmAfter: awscdk.Duration_Minutes(jsii.Number(15)),
+			AlarmActions:            alarmActions,
+		})
+	}
 
 	env := s.environment(cfg)
 	// Reserved concurrency (defaults in config.DefaultConcurrency) is sized
@@ -225,19 +288,24 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 	//     are rate-limited to 10/account/hour and 50/org/hour; two
 	//     workers keep the DynamoDB rate-limit counters uncontended and
 	//     still start a rotation within seconds.
+	//   - reads (5): reads from inside the organization make no member
+	//     account calls at all, only ledger writes; 5 concurrent batches of
+	//     750 drain thousands of reads per second.
 	// SQS event sources get MaxConcurrency equal to the reservation, so the
 	// poller does not receive messages it would only be throttled on.
 	conc := map[string]float64{
 		HandlerEvaluate: float64(cfg.Concurrency.Evaluate),
 		HandlerSweep:    float64(cfg.Concurrency.Sweep),
 		HandlerRotate:   float64(cfg.Concurrency.Rotate),
+		HandlerReads:    float64(cfg.Concurrency.Reads),
 	}
 	desc := map[string]string{
 		HandlerEvaluate: "Secret Warden: evaluate Secrets Manager events against the policies",
 		HandlerSweep:    "Secret Warden: scheduled sweep (fan-out per account-region, then evaluate one unit)",
 		HandlerRotate:   "Secret Warden: emergency rotation with safety rails",
+		HandlerReads:    "Secret Warden: GetSecretValue/BatchGetSecretValue events: access ledger, reads from outside the organization",
 	}
-	for _, h := range Handlers {
+	for _, h := range HandlersFor(cfg) {
 		p := handlerfunc.Props{
 			Code:                code(h),
 			Description:         desc[h],
@@ -252,7 +320,7 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 			// land in the sweep DLQ.
 			p.DeadLetterQueue = s.Queues[QueueSweep].DeadLetterQueue
 		}
-		if h == HandlerRotate {
+		if h == HandlerRotate || h == HandlerReads {
 			p.MemoryMiB = 512
 		}
 		s.Functions[h] = handlerfunc.New(stack, logicalName(h)+"Handler", p)
@@ -272,6 +340,14 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 		BatchSize:      jsii.Number(1), // one rotation request per invocation
 		MaxConcurrency: jsii.Number(conc[HandlerRotate]),
 	}))
+	if reads, ok := s.Functions[HandlerReads]; ok {
+		reads.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(s.Queues[QueueReads].Queue, &awslambdaeventsources.SqsEventSourceProps{
+			BatchSize:               jsii.Number(ReadsBatchSize),
+			MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(ReadsBatchingWindowSecond)),
+			ReportBatchItemFailures: jsii.Bool(true),
+			MaxConcurrency:          jsii.Number(conc[HandlerReads]),
+		}))
+	}
 
 	awsevents.NewRule(stack, jsii.String("SweepSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("Secret Warden: start a sweep of every account and region"),
@@ -283,27 +359,29 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 		})},
 	})
 
-	s.addPatternRules(props.Patterns)
+	s.addRules(cfg, props.Rules)
 	s.grant(cfg)
 
+	var monFns []monitoring.Function
+	for _, h := range HandlersFor(cfg) {
+		monFns = append(monFns, monitoring.Function{Name: h, Function: s.Functions[h].Function})
+	}
+	var monQueues []monitoring.Queue
+	for _, q := range []string{QueueEvents, QueueSweep, QueueRotate, QueueReads} {
+		if dq, ok := s.Queues[q]; ok {
+			monQueues = append(monQueues, monitoring.Queue{Name: q, Queue: dq.Queue, DeadLetterQueue: dq.DeadLetterQueue})
+		}
+	}
 	s.Monitoring = monitoring.New(stack, "Monitoring", monitoring.Props{
 		DashboardName: DashboardName,
-		Functions: []monitoring.Function{
-			{Name: HandlerEvaluate, Function: evaluate.Function},
-			{Name: HandlerSweep, Function: sweep.Function},
-			{Name: HandlerRotate, Function: rotate.Function},
-		},
-		Queues: []monitoring.Queue{
-			{Name: QueueEvents, Queue: s.Queues[QueueEvents].Queue, DeadLetterQueue: s.Queues[QueueEvents].DeadLetterQueue},
-			{Name: QueueSweep, Queue: s.Queues[QueueSweep].Queue, DeadLetterQueue: s.Queues[QueueSweep].DeadLetterQueue},
-			{Name: QueueRotate, Queue: s.Queues[QueueRotate].Queue, DeadLetterQueue: s.Queues[QueueRotate].DeadLetterQueue},
-		},
-		AlarmActions: alarmActions,
+		Functions:     monFns,
+		Queues:        monQueues,
+		AlarmActions:  alarmActions,
 	})
 
 	s.StackSet = awscloudformation.NewCfnStackSet(stack, jsii.String("MemberStackSet"), &awscloudformation.CfnStackSetProps{
 		StackSetName:    jsii.String(StackSetName),
-		Description:     jsii.String("Secret Warden member accounts: event forwarding and the audit role"),
+		Description:     jsii.String("Secret Warden member accounts: event forwarding and the audit, responder and findings roles"),
 		PermissionModel: jsii.String("SERVICE_MANAGED"),
 		CallAs:          jsii.String(cfg.StackSetCallAs),
 		AutoDeployment: &awscloudformation.CfnStackSet_AutoDeploymentProperty{
@@ -324,16 +402,11 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 			},
 			Regions: jsii.Strings(cfg.Regions...),
 		}},
-		Parameters: []any{
-			param(ParamOrgEventBusArn, s.Bus.EventBusArn()),
-			param(ParamEvaluateRoleArn, evaluate.Role.RoleArn()),
-			param(ParamSweepRoleArn, sweep.Role.RoleArn()),
-			param(ParamRotateRoleArn, rotate.Role.RoleArn()),
-		},
+		Parameters:   s.memberParameters(cfg),
 		TemplateBody: jsii.String(member.Body),
 	})
 
-	for name, v := range map[string]*string{
+	outputs := map[string]*string{
 		"EventBusArn":      s.Bus.EventBusArn(),
 		"TableName":        s.Table.TableName(),
 		"AlertTopicArn":    s.Topic.TopicArn(),
@@ -342,11 +415,58 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 		"RotateLogGroup":   rotate.LogGroup.LogGroupName(),
 		"EventsDLQUrl":     s.Queues[QueueEvents].DeadLetterQueue.QueueUrl(),
 		"DashboardUrl":     awscdk.Fn_Sub(jsii.String("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name="+DashboardName), nil),
-	} {
+		// The parameters of the management-account stacks, ready for
+		// `cdk deploy 'SecretWardenManagement-*' $(…)` (cdk/README.md).
+		OutputManagementParameters: s.managementParameters(cfg),
+	}
+	if reads, ok := s.Functions[HandlerReads]; ok {
+		outputs["ReadsLogGroup"] = reads.LogGroup.LogGroupName()
+		outputs["ReadsDLQUrl"] = s.Queues[QueueReads].DeadLetterQueue.QueueUrl()
+	}
+	for name, v := range outputs {
 		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: v})
 	}
 	s.suppress(cfg)
 	return s, nil
+}
+
+// OutputManagementParameters is the central stack output holding the
+// --parameters arguments of the management-account stacks.
+const OutputManagementParameters = "ManagementStackParameters"
+
+// memberRoleArns are the values of the member template's parameters: the
+// organization bus and the role of every function that assumes member roles.
+func (s *CentralStack) memberRoleArns(cfg config.Config) map[string]*string {
+	values := map[string]*string{ParamOrgEventBusArn: s.Bus.EventBusArn()}
+	for fn, param := range functionRoleParams(cfg) {
+		values[param] = s.Functions[fn].Role.RoleArn()
+	}
+	return values
+}
+
+// memberParameters are the stack set's parameters (sorted by key).
+func (s *CentralStack) memberParameters(cfg config.Config) []any {
+	values := s.memberRoleArns(cfg)
+	out := make([]any, 0, len(values))
+	for _, k := range sortedKeys(values) {
+		out = append(out, param(k, values[k]))
+	}
+	return out
+}
+
+// managementParameters renders the same values as `cdk deploy` arguments:
+// "--parameters OrgEventBusArn=arn:… --parameters EvaluateRoleArn=arn:… …".
+func (s *CentralStack) managementParameters(cfg config.Config) *string {
+	values := s.memberRoleArns(cfg)
+	parts := make([]*string, 0, 2*len(values))
+	for i, k := range sortedKeys(values) {
+		sep := " "
+		if i == 0 {
+			sep = ""
+		}
+		parts = append(parts, jsii.String(sep+"--parameters "+k+"="), values[k])
+	}
+	return awscdk.Fn_Join(jsii.String(""), &parts)
 }
 
 func param(key string, value *string) *awscloudformation.CfnStackSet_ParameterProperty {
@@ -397,6 +517,9 @@ func (s *CentralStack) environment(cfg config.Config) map[string]string {
 		"WARDEN_SWEEP_QUEUE_URL":         *s.Queues[QueueSweep].Queue.QueueUrl(),
 		"WARDEN_ROTATE_QUEUE_URL":        *s.Queues[QueueRotate].Queue.QueueUrl(),
 		"WARDEN_AUDIT_ROLE_NAME":         cfg.AuditRoleName,
+		"WARDEN_RESPONDER_ROLE_NAME":     cfg.ResponderRoleName,
+		"WARDEN_FINDINGS_ROLE_NAME":      cfg.FindingsRoleName,
+		"WARDEN_READ_EVENTS":             cfg.ReadEvents,
 		"WARDEN_ORGANIZATION_ID":         cfg.OrganizationID,
 		"WARDEN_REGIONS":                 strings.Join(cfg.Regions, ","),
 		"WARDEN_MODES":                   cfg.ModesJSON(),
@@ -413,24 +536,45 @@ func (s *CentralStack) environment(cfg config.Config) map[string]string {
 		// Bundled next to bootstrap; Lambda unpacks the asset in /var/task.
 		env["WARDEN_POLICY_DATA_FILE"] = "/var/task/" + PolicyDataAsset
 	}
+	if cfg.PoliciesDir != "" {
+		// Relative to the binary's directory (/var/task), per the contract.
+		env["WARDEN_POLICIES_DIR"] = PoliciesAsset
+	}
+	if cfg.CloudTrailLakeEventDataStore != "" {
+		env["WARDEN_CLOUDTRAIL_LAKE_EVENT_DATA_STORE"] = cfg.CloudTrailLakeEventDataStore
+	}
 	return env
 }
 
-// addPatternRules creates one org-bus rule per pattern, targeting the
-// events queue; delivery failures go to the events DLQ.
-func (s *CentralStack) addPatternRules(patterns map[string]map[string]any) {
-	q := s.Queues[QueueEvents]
-	var ruleArns []*string
-	for _, name := range sortedKeys(patterns) {
-		r := awsevents.NewCfnRule(s.Stack, jsii.String("Rule"+logicalName(name)), &awsevents.CfnRuleProps{
-			Description:  jsii.String("Secret Warden: " + name + " (rules/" + name + ".json)"),
+// addRules creates one org-bus rule per rule file, in the state package
+// rules gives it: change, service and GuardDuty events go to the events
+// queue, reads (readEvents = all only) to the reads queue. Delivery
+// failures go to the target queue's DLQ.
+func (s *CentralStack) addRules(cfg config.Config, rs []rules.Rule) {
+	ruleArns := map[string][]*string{} // queue → rules sending to it
+	for _, r := range rs {
+		queue, target := QueueEvents, "EventsQueue"
+		if r.ReadOnly {
+			if !cfg.Reads() {
+				continue // readEvents=off: nothing depends on the read stream
+			}
+			queue, target = QueueReads, "ReadsQueue"
+		}
+		q := s.Queues[queue]
+		cr := awsevents.NewCfnRule(s.Stack, jsii.String("Rule"+logicalName(r.Name)), &awsevents.CfnRuleProps{
+			Description:  jsii.String("Secret Warden: " + r.Name + " (rules/" + r.Name + ".json)"),
 			EventBusName: s.Bus.EventBusName(),
 			// The parsed rules/<name>.json, unchanged (the L2 EventPattern
 			// struct would rename detail-type).
-			EventPattern: patterns[name],
-			State:        jsii.String("ENABLED"),
+			EventPattern: r.Pattern,
+			// ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS for the reads
+			// rule: the forwarded GetSecretValue events are read-only
+			// management events, which EventBridge delivers to no rule in
+			// state ENABLED (EventBridge User Guide, "Receiving read-only
+			// management events from AWS services"; AWS::Events::Rule State).
+			State: jsii.String(r.State),
 			Targets: &[]any{&awsevents.CfnRule_TargetProperty{
-				Id:               jsii.String("EventsQueue"),
+				Id:               jsii.String(target),
 				Arn:              q.Queue.QueueArn(),
 				DeadLetterConfig: &awsevents.CfnRule_DeadLetterConfigProperty{Arn: q.DeadLetterQueue.QueueArn()},
 				RetryPolicy: &awsevents.CfnRule_RetryPolicyProperty{
@@ -439,20 +583,23 @@ func (s *CentralStack) addPatternRules(patterns map[string]map[string]any) {
 				},
 			}},
 		})
-		s.Rules[name] = r
-		ruleArns = append(ruleArns, r.AttrArn())
+		s.Rules[r.Name] = cr
+		ruleArns[queue] = append(ruleArns[queue], cr.AttrArn())
 	}
-	for _, qq := range []interface {
-		AddToResourcePolicy(awsiam.PolicyStatement) *awsiam.AddToResourcePolicyResult
-		QueueArn() *string
-	}{q.Queue, q.DeadLetterQueue} {
-		qq.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("AllowSecretWardenRules"),
-			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
-			Actions:    jsii.Strings("sqs:SendMessage"),
-			Resources:  jsii.Strings(*qq.QueueArn()),
-			Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": ruleArns}},
-		}))
+	for _, queue := range sortedKeys(ruleArns) {
+		q := s.Queues[queue]
+		for _, qq := range []interface {
+			AddToResourcePolicy(awsiam.PolicyStatement) *awsiam.AddToResourcePolicyResult
+			QueueArn() *string
+		}{q.Queue, q.DeadLetterQueue} {
+			qq.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:        jsii.String("AllowSecretWardenRules"),
+				Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+				Actions:    jsii.Strings("sqs:SendMessage"),
+				Resources:  jsii.Strings(*qq.QueueArn()),
+				Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": ruleArns[queue]}},
+			}))
+		}
 	}
 }
 
@@ -464,74 +611,114 @@ var tableActions = []string{
 	"dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
 }
 
+// memberRoleName is the configured name of a member role.
+func memberRoleName(cfg config.Config, role permissions.MemberRole) string {
+	switch role {
+	case permissions.RoleResponder:
+		return cfg.ResponderRoleName
+	case permissions.RoleFindings:
+		return cfg.FindingsRoleName
+	default:
+		return cfg.AuditRoleName
+	}
+}
+
+// assumableRoles are the member role names fn may assume (permissions.Assumes;
+// the findings role only with Security Hub).
+func assumableRoles(cfg config.Config, fn string) []string {
+	var out []string
+	for _, r := range permissions.Assumes[fn] {
+		if r == permissions.RoleFindings && !cfg.SecurityHub {
+			continue
+		}
+		out = append(out, memberRoleName(cfg, r))
+	}
+	return out
+}
+
 // grant gives each function exactly what its contract row needs.
 func (s *CentralStack) grant(cfg config.Config) {
-	assume := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("AssumeAuditRoleInOrganization"),
-		Actions:   jsii.Strings("sts:AssumeRole"),
-		Resources: jsii.Strings(*awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::*:role/"+cfg.AuditRoleName), nil)),
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:ResourceOrgID": cfg.OrganizationID},
-		},
-	})
-	var hubs []*string
-	for _, r := range append([]string{"${AWS::Region}"}, cfg.Regions...) {
-		hubs = append(hubs, awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:securityhub:"+r+":${AWS::AccountId}:product/${AWS::AccountId}/default"), nil))
-	}
-	securityHub := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ImportFindings"),
-		Actions:   jsii.Strings("securityhub:BatchImportFindings"),
-		Resources: &hubs,
-	})
 	// Defense in depth: even a policy attached later cannot let a function
-	// read a secret value (the audit role denies it too).
+	// read a secret value (the member roles deny it too).
 	neverRead := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("NeverReadSecretValues"),
 		Effect:    awsiam.Effect_DENY,
 		Actions:   jsii.Strings(permissions.DeniedActions...),
 		Resources: jsii.Strings("*"),
 	})
-	for _, h := range Handlers {
-		f := s.Functions[h]
-		f.Role.AddToPrincipalPolicy(neverRead)
-		f.Role.AddToPrincipalPolicy(assume)
-		// Item-level reads and writes only (GrantReadWriteData would add
-		// stream actions the table has no stream for).
-		s.Table.Grant(f.Role, *jsii.Strings(tableActions...)...)
-		s.Key.GrantEncryptDecrypt(f.Role)
-		s.Topic.GrantPublish(f.Role)
-		s.Bus.GrantPutEventsTo(f.Role, nil)
-		if cfg.SecurityHub && h != HandlerRotate {
-			f.Role.AddToPrincipalPolicy(securityHub)
-		}
-	}
-	s.Queues[QueueRotate].Queue.GrantSendMessages(s.Functions[HandlerEvaluate].Role)
-	s.Queues[QueueSweep].Queue.GrantSendMessages(s.Functions[HandlerSweep].Role)
 	// Every handler must know the organization's member accounts: the sweep
-	// lists them, evaluate tells members from outsiders (a read from outside
-	// the organization triggers emergency rotation), rotate resolves roles.
+	// lists them, evaluate and reads tell members from outsiders (a read
+	// from outside the organization triggers emergency rotation), rotate
+	// resolves roles.
 	readOrg := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("ListOrganizationAccounts"),
 		Actions: jsii.Strings("organizations:ListAccounts", "organizations:ListParents",
 			"organizations:DescribeOrganization", "organizations:ListTagsForResource"),
 		Resources: jsii.Strings("*"),
 	})
-	for _, h := range Handlers {
-		s.Functions[h].Role.AddToPrincipalPolicy(readOrg)
+	for _, h := range HandlersFor(cfg) {
+		f := s.Functions[h]
+		f.Role.AddToPrincipalPolicy(neverRead)
+		f.Role.AddToPrincipalPolicy(readOrg)
+		// The member roles this function may assume, in any account of the
+		// organization: the responder only for evaluate and rotate.
+		var arns []*string
+		for _, name := range assumableRoles(cfg, h) {
+			arns = append(arns, awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::*:role/"+name), nil))
+		}
+		f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("AssumeMemberRolesInOrganization"),
+			Actions:   jsii.Strings("sts:AssumeRole"),
+			Resources: &arns,
+			Conditions: &map[string]any{
+				"StringEquals": map[string]any{"aws:ResourceOrgID": cfg.OrganizationID},
+			},
+		}))
+		// Item-level reads and writes only (GrantReadWriteData would add
+		// stream actions the table has no stream for).
+		s.Table.Grant(f.Role, *jsii.Strings(tableActions...)...)
+		s.Key.GrantEncryptDecrypt(f.Role)
+		s.Topic.GrantPublish(f.Role)
+		s.Bus.GrantPutEventsTo(f.Role, nil)
+	}
+	// Emergency rotation and sweep-found remediation go through the rotate
+	// queue: evaluate and reads (read from outside the organization) and the
+	// sweep (which never assumes the responder itself) hand work to rotate.
+	for _, h := range []string{HandlerEvaluate, HandlerReads, HandlerSweep} {
+		if f, ok := s.Functions[h]; ok {
+			s.Queues[QueueRotate].Queue.GrantSendMessages(f.Role)
+		}
+	}
+	s.Queues[QueueSweep].Queue.GrantSendMessages(s.Functions[HandlerSweep].Role)
+	// Blast-radius planning queries the CloudTrail Lake event data store,
+	// when one is configured, instead of LookupEvents in every account.
+	if eds := cfg.CloudTrailLakeEventDataStore; eds != "" {
+		lake := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("QueryCloudTrailLake"),
+			Actions:   jsii.Strings(permissions.LakeQueryActions...),
+			Resources: jsii.Strings(eds),
+		})
+		for _, h := range []string{HandlerEvaluate, HandlerRotate} {
+			s.Functions[h].Role.AddToPrincipalPolicy(lake)
+		}
 	}
 }
 
 // suppress records, with reasons, the cdk-nag findings that are intended;
 // each suppression names the exact finding it applies to.
 func (s *CentralStack) suppress(cfg config.Config) {
-	for _, h := range Handlers {
+	for _, h := range HandlersFor(cfg) {
+		var roles []any
+		for _, name := range assumableRoles(cfg, h) {
+			roles = append(roles, "Resource::arn:<AWS::Partition>:iam::*:role/"+name)
+		}
 		r := []*cdknag.NagPackSuppression{
 			{
 				Id: jsii.String("AwsSolutions-IAM5"),
-				Reason: jsii.String("The function assumes the audit role " + cfg.AuditRoleName + " in every member account, " +
-					"whose ids are not known at deploy time; the account is wildcarded, the role name is not, and the " +
-					"statement requires aws:ResourceOrgID to be this organization."),
-				AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:iam::*:role/" + cfg.AuditRoleName},
+				Reason: jsii.String("The function assumes member roles (" + strings.Join(assumableRoles(cfg, h), ", ") +
+					") in every account of the organization, whose ids are not known at deploy time; the account is " +
+					"wildcarded, the role names are not, and the statement requires aws:ResourceOrgID to be this organization."),
+				AppliesTo: &roles,
 			},
 			{
 				Id: jsii.String("AwsSolutions-IAM5"),
@@ -539,14 +726,14 @@ func (s *CentralStack) suppress(cfg config.Config) {
 					"kms:ReEncrypt* are action families of envelope encryption, granted on the service key only."),
 				AppliesTo: &[]any{"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"},
 			},
+			{
+				Id: jsii.String("AwsSolutions-IAM5"),
+				Reason: jsii.String("organizations:ListAccounts and DescribeOrganization have no resource-level permissions; " +
+					"ListParents and ListTagsForResource are read-only and every handler reads them for every account of the organization " +
+					"(to tell member accounts from outsiders)."),
+				AppliesTo: &[]any{"Resource::*"},
+			},
 		}
-		r = append(r, &cdknag.NagPackSuppression{
-			Id: jsii.String("AwsSolutions-IAM5"),
-			Reason: jsii.String("organizations:ListAccounts and DescribeOrganization have no resource-level permissions; " +
-				"ListParents and ListTagsForResource are read-only and every handler reads them for every account of the organization " +
-				"(to tell member accounts from outsiders)."),
-			AppliesTo: &[]any{"Resource::*"},
-		})
 		cdknag.NagSuppressions_AddResourceSuppressions(s.Functions[h].Role, &r, jsii.Bool(true))
 	}
 }

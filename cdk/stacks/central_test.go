@@ -18,40 +18,53 @@ import (
 
 	"github.com/secretwarden/warden/cdk/internal/config"
 	"github.com/secretwarden/warden/cdk/internal/nag"
-	"github.com/secretwarden/warden/cdk/internal/permissions"
 	"github.com/secretwarden/warden/rules"
 )
 
-// One synth of the central app (alert-only), which includes the member
-// template, and one synth of an enforce-mode member template, shared by
-// every test in this package.
+// One synth of the central app (read events on, Security Hub on), which
+// includes the member template and the management-account stacks; one synth
+// of an enforce-mode member template; and one synth of the central app with
+// readEvents=off, Security Hub off, a CloudTrail Lake event data store, an
+// ExternalId and the organization's own policies. Shared by every test.
 var (
 	testCfg        config.Config
 	central        *CentralStack
 	centralTpl     tmpl
 	memberTpl      tmpl
+	mgmtStacks     []awscdk.Stack
+	mgmtTpls       map[string]tmpl // by region
 	enforceMember  *MemberTemplate
 	enforceTpl     tmpl
+	offCfg         config.Config
+	offCentral     *CentralStack
+	offTpl         tmpl
+	offMemberTpl   tmpl
+	testRules      []rules.Rule
 	testPatterns   map[string]map[string]any
 	tmpRoot        string
 	enforcedPolicy = "resource-policy-exposed"
+	testLake       = "arn:aws:cloudtrail:eu-west-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE"
 )
 
-func baseConfig() config.Config {
-	c, err := config.Parse(func(k string) any {
-		return map[string]any{
-			config.KeyOrganizationID:        "o-a1b2c3d4e5",
-			config.KeyOrganizationalUnitIDs: []any{"ou-ab12-cd34ef56", "ou-ab12-99998888"},
-			config.KeyRegions:               []any{"eu-west-1", "us-east-1"},
-			config.KeyAlertEmails:           []any{"security@example.com", "oncall@example.com"},
-			config.KeyModes:                 map[string]any{"unused": "alert-only", "no-external-access": "enforce"},
-		}[k]
-	})
+func configFrom(extra map[string]any) config.Config {
+	ctx := map[string]any{
+		config.KeyOrganizationID:        "o-a1b2c3d4e5",
+		config.KeyOrganizationalUnitIDs: []any{"ou-ab12-cd34ef56", "ou-ab12-99998888"},
+		config.KeyRegions:               []any{"eu-west-1", "us-east-1"},
+		config.KeyAlertEmails:           []any{"security@example.com", "oncall@example.com"},
+		config.KeyModes:                 map[string]any{"unused": "alert-only", "no-external-access": "enforce"},
+	}
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	c, err := config.Parse(func(k string) any { return ctx[k] })
 	if err != nil {
 		panic(err)
 	}
 	return c
 }
+
+func baseConfig() config.Config { return configFrom(nil) }
 
 func TestMain(m *testing.M) {
 	os.Exit(func() int {
@@ -77,11 +90,14 @@ func TestMain(m *testing.M) {
 
 func setup() error {
 	var err error
+	if testRules, err = rules.Rules(); err != nil {
+		return err
+	}
 	if testPatterns, err = rules.Patterns(); err != nil {
 		return err
 	}
 	// Tests do not need real binaries: one prebuilt placeholder asset serves
-	// all three functions (the real local bundling is exercised by
+	// every function (the real local bundling is exercised by
 	// cdk/internal/gobuild's synth test and by `cdk synth`).
 	assetDir := filepath.Join(tmpRoot, "asset")
 	if err := os.MkdirAll(assetDir, 0o755); err != nil {
@@ -90,42 +106,70 @@ func setup() error {
 	if err := os.WriteFile(filepath.Join(assetDir, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
 		return err
 	}
-	outDir := filepath.Join(tmpRoot, "cdk.out")
+	code := func(string) awslambda.Code { return awslambda.Code_FromAsset(jsii.String(assetDir), nil) }
 
 	start := time.Now()
 	testCfg = baseConfig()
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir)})
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(tmpRoot, "cdk.out"))})
 	central, err = NewCentralStack(app, "SecretWarden", CentralStackProps{
 		Config:       testCfg,
-		Patterns:     testPatterns,
+		Rules:        testRules,
 		MemberOutdir: filepath.Join(tmpRoot, "member.out"),
-		Code:         func(string) awslambda.Code { return awslambda.Code_FromAsset(jsii.String(assetDir), nil) },
+		Code:         code,
 	})
 	if err != nil {
+		return err
+	}
+	if mgmtStacks, err = NewManagementStacks(app, MemberStackProps{Config: testCfg, Rules: testRules}); err != nil {
 		return err
 	}
 	nag.Apply(app)
 	centralTpl = toTmpl(assertions.Template_FromStack(central.Stack, nil))
 	memberTpl = toTmpl(assertions.Template_FromString(jsii.String(central.Member.Body), nil))
-	fmt.Fprintf(os.Stderr, "central synth (with member): %s\n", time.Since(start).Round(time.Millisecond))
+	mgmtTpls = map[string]tmpl{}
+	for _, st := range mgmtStacks {
+		mgmtTpls[*st.Region()] = toTmpl(assertions.Template_FromStack(st, nil))
+	}
+	fmt.Fprintf(os.Stderr, "central synth (with member and management): %s\n", time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
 	enf := baseConfig()
 	enf.Modes = map[string]string{enforcedPolicy: config.ModeEnforce}
-	if enforceMember, err = SynthMemberTemplate(MemberStackProps{Config: enf, Patterns: testPatterns, Outdir: filepath.Join(tmpRoot, "enforce.out")}); err != nil {
+	if enforceMember, err = SynthMemberTemplate(MemberStackProps{Config: enf, Rules: testRules, Outdir: filepath.Join(tmpRoot, "enforce.out")}); err != nil {
 		return err
 	}
 	enforceTpl = toTmpl(assertions.Template_FromString(jsii.String(enforceMember.Body), nil))
 	fmt.Fprintf(os.Stderr, "enforce member synth: %s\n", time.Since(start).Round(time.Millisecond))
+
+	start = time.Now()
+	offCfg = configFrom(map[string]any{
+		config.KeyReadEvents:          config.ReadEventsOff,
+		config.KeySecurityHub:         false,
+		config.KeyCloudTrailLake:      testLake,
+		config.KeyAuditRoleExternalID: "7f3c-secret-warden",
+		config.KeyPoliciesDir:         filepath.Join("..", "internal", "config", "testdata", "policies", "ok"),
+		config.KeyResponderRoleName:   "OrgResponder",
+		config.KeyFindingsRoleName:    "OrgFindings",
+	})
+	offApp := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(tmpRoot, "off.out"))})
+	if offCentral, err = NewCentralStack(offApp, "SecretWarden", CentralStackProps{
+		Config: offCfg, Rules: testRules, MemberOutdir: filepath.Join(tmpRoot, "off-member.out"), Code: code,
+	}); err != nil {
+		return err
+	}
+	nag.Apply(offApp)
+	offTpl = toTmpl(assertions.Template_FromStack(offCentral.Stack, nil))
+	offMemberTpl = toTmpl(assertions.Template_FromString(jsii.String(offCentral.Member.Body), nil))
+	fmt.Fprintf(os.Stderr, "readEvents=off synth: %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
 func TestResourceCounts(t *testing.T) {
 	n := len(testPatterns)
 	want := map[string]int{
-		"AWS::Lambda::Function":           3,
-		"AWS::Lambda::EventSourceMapping": 3,
-		"AWS::SQS::Queue":                 6,
+		"AWS::Lambda::Function":           4,
+		"AWS::Lambda::EventSourceMapping": 4,
+		"AWS::SQS::Queue":                 8,
 		"AWS::Events::EventBus":           1,
 		"AWS::Events::EventBusPolicy":     1,
 		"AWS::Events::Rule":               n + 1, // one per pattern + the sweep schedule
@@ -134,23 +178,48 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::SNS::Subscription":          len(testCfg.AlertEmails),
 		"AWS::KMS::Key":                   1,
 		"AWS::CloudWatch::Dashboard":      1,
-		"AWS::CloudWatch::Alarm":          3 + 6, // Lambda errors + (DLQ depth, oldest age) per queue
+		"AWS::CloudWatch::Alarm":          4 + 8, // Lambda errors + (DLQ depth, oldest age) per queue
 		"AWS::CloudFormation::StackSet":   1,
-		"AWS::IAM::Role":                  3,
-		"AWS::Logs::LogGroup":             3,
+		"AWS::IAM::Role":                  4,
+		"AWS::Logs::LogGroup":             4,
 	}
 	for typ, c := range want {
 		if got := len(centralTpl.ofType(typ)); got != c {
 			t.Errorf("central: %d %s, want %d", got, typ, c)
 		}
 	}
-	for typ, c := range map[string]int{"AWS::Events::Rule": n, "AWS::IAM::Role": 2} {
-		if got := len(memberTpl.ofType(typ)); got != c {
-			t.Errorf("member: %d %s, want %d", got, typ, c)
+	// readEvents=off: no reads rule, queue pair, function, mapping, log
+	// group, error alarm or queue alarms; no Security Hub, so no findings role.
+	off := map[string]int{
+		"AWS::Lambda::Function":           3,
+		"AWS::Lambda::EventSourceMapping": 3,
+		"AWS::SQS::Queue":                 6,
+		"AWS::Events::Rule":               n, // n-1 patterns + the schedule
+		"AWS::CloudWatch::Alarm":          3 + 6,
+		"AWS::IAM::Role":                  3,
+		"AWS::Logs::LogGroup":             3,
+	}
+	for typ, c := range off {
+		if got := len(offTpl.ofType(typ)); got != c {
+			t.Errorf("central, readEvents=off: %d %s, want %d", got, typ, c)
 		}
 	}
-	if got := len(memberTpl.resources()); got != n+2 {
-		t.Errorf("member: %d resources, want %d (rules + forward role + audit role)", got, n+2)
+	for name, tc := range map[string]struct {
+		tp           tmpl
+		rules, roles int
+	}{
+		"member":                 {memberTpl, n, 4},    // forward, audit, responder, findings
+		"management (eu-west-1)": {mgmtTpls["eu-west-1"], n, 4},
+		"member, readEvents=off": {offMemberTpl, n - 1, 3}, // no reads rule; no findings role
+	} {
+		for typ, c := range map[string]int{"AWS::Events::Rule": tc.rules, "AWS::IAM::Role": tc.roles} {
+			if got := len(tc.tp.ofType(typ)); got != c {
+				t.Errorf("%s: %d %s, want %d", name, got, typ, c)
+			}
+		}
+		if got := len(tc.tp.resources()); got != tc.rules+tc.roles {
+			t.Errorf("%s: %d resources, want %d (rules + roles)", name, got, tc.rules+tc.roles)
+		}
 	}
 }
 
@@ -171,7 +240,8 @@ func TestRulePatternsEqualRuleFiles(t *testing.T) {
 	if !reflect.DeepEqual(files, testPatterns) {
 		t.Fatalf("rules.Patterns() differs from rules/*.json")
 	}
-	for name, tp := range map[string]tmpl{"central": centralTpl, "member": memberTpl, "enforce member": enforceTpl} {
+	for name, tp := range map[string]tmpl{"central": centralTpl, "member": memberTpl, "enforce member": enforceTpl,
+		"management eu-west-1": mgmtTpls["eu-west-1"], "management us-east-1": mgmtTpls["us-east-1"]} {
 		got := rulePatterns(t, tp)
 		if len(got) != len(files) {
 			t.Errorf("%s: %d pattern rules, want %d (one per rules/*.json)", name, len(got), len(files))
@@ -194,11 +264,12 @@ func TestRulePatternsEqualRuleFiles(t *testing.T) {
 	}
 }
 
-func TestCentralRulesTargetEventsQueueWithDLQ(t *testing.T) {
+func TestCentralRulesTargetTheirQueueWithDLQ(t *testing.T) {
 	busRef := map[string]any{"Ref": ""}
 	for id := range centralTpl.ofType("AWS::Events::EventBus") {
 		busRef["Ref"] = id
 	}
+	reads := mustJSON(testPatterns[rules.Reads])
 	for id, r := range centralTpl.ofType("AWS::Events::Rule") {
 		p := props(r)
 		targets := p["Targets"].([]any)
@@ -210,22 +281,28 @@ func TestCentralRulesTargetEventsQueueWithDLQ(t *testing.T) {
 		if tg["DeadLetterConfig"] == nil {
 			t.Errorf("%s: target without DeadLetterConfig", id)
 		}
-		if _, pattern := p["EventPattern"]; pattern {
+		if pattern, ok := p["EventPattern"]; ok {
 			if !reflect.DeepEqual(p["EventBusName"], busRef) {
 				t.Errorf("%s: on bus %v, want the org bus", id, p["EventBusName"])
 			}
-			if !strings.Contains(mustJSON(tg["Arn"]), "EventsQueue") {
-				t.Errorf("%s: target %v, want the events queue", id, tg["Arn"])
+			queue := "EventsQueue"
+			if mustJSON(pattern) == reads {
+				queue = "ReadsQueue"
+			}
+			if !strings.Contains(mustJSON(tg["Arn"]), queue) || !strings.Contains(mustJSON(tg["DeadLetterConfig"]), queue) {
+				t.Errorf("%s: target %v (DLQ %v), want the %s and its DLQ", id, tg["Arn"], tg["DeadLetterConfig"], queue)
 			}
 		} else if p["ScheduleExpression"] != testCfg.SweepSchedule {
 			t.Errorf("%s: schedule %v, want %s", id, p["ScheduleExpression"], testCfg.SweepSchedule)
 		}
 	}
-	for id, r := range memberTpl.ofType("AWS::Events::Rule") {
-		p := props(r)
-		tg := p["Targets"].([]any)[0].(map[string]any)
-		if p["EventBusName"] != "default" || !reflect.DeepEqual(tg["Arn"], map[string]any{"Ref": ParamOrgEventBusArn}) || tg["RoleArn"] == nil {
-			t.Errorf("member %s: want default bus → org bus with a role, got %v", id, mustJSON(p))
+	for name, tp := range map[string]tmpl{"member": memberTpl, "management": mgmtTpls["us-east-1"]} {
+		for id, r := range tp.ofType("AWS::Events::Rule") {
+			p := props(r)
+			tg := p["Targets"].([]any)[0].(map[string]any)
+			if p["EventBusName"] != "default" || !reflect.DeepEqual(tg["Arn"], map[string]any{"Ref": ParamOrgEventBusArn}) || tg["RoleArn"] == nil {
+				t.Errorf("%s %s: want default bus → org bus with a role, got %v", name, id, mustJSON(p))
+			}
 		}
 	}
 }
@@ -244,7 +321,9 @@ func TestNoStatementAllowsReadingSecretValues(t *testing.T) {
 		t.Fatal("checker misses NotAction")
 	}
 
-	for name, tp := range map[string]tmpl{"central": centralTpl, "member": memberTpl, "enforce member": enforceTpl} {
+	all := map[string]tmpl{"central": centralTpl, "member": memberTpl, "enforce member": enforceTpl,
+		"management": mgmtTpls["eu-west-1"], "central, readEvents=off": offTpl, "member, readEvents=off": offMemberTpl}
+	for name, tp := range all {
 		sts := tp.statements()
 		if len(sts) < 5 {
 			t.Fatalf("%s: found only %d statements: the walker is broken", name, len(sts))
@@ -257,7 +336,7 @@ func TestNoStatementAllowsReadingSecretValues(t *testing.T) {
 			}
 		}
 	}
-	for name, tp := range map[string]tmpl{"central": centralTpl, "member": memberTpl, "enforce member": enforceTpl} {
+	for name, tp := range all {
 		denied := map[string]bool{}
 		for _, s := range tp.statements() {
 			if s.body["Effect"] == "Deny" && slices.Contains(strs(s.body["Resource"]), "*") && s.body["Condition"] == nil {
@@ -289,21 +368,42 @@ func TestBusPolicyAdmitsOnlyTheOrganization(t *testing.T) {
 	}
 }
 
+// handlerOf tells a function's handler from its logical id (EvaluateHandler…).
+func handlerOf(t *testing.T, logicalID string) string {
+	t.Helper()
+	for _, h := range Handlers {
+		if strings.HasPrefix(logicalID, logicalName(h)+"Handler") {
+			return h
+		}
+	}
+	t.Fatalf("%s: no handler", logicalID)
+	return ""
+}
+
+func envVars(f map[string]any) map[string]any {
+	return props(f)["Environment"].(map[string]any)["Variables"].(map[string]any)
+}
+
 func TestLambdas(t *testing.T) {
 	contract := contractEnvVars(t)
+	optional := map[string]bool{ // not configured in the base config
+		"WARDEN_AUDIT_ROLE_EXTERNAL_ID": true, "WARDEN_POLICY_DATA_FILE": true,
+		"WARDEN_POLICIES_DIR": true, "WARDEN_CLOUDTRAIL_LAKE_EVENT_DATA_STORE": true,
+	}
 	fns := centralTpl.ofType("AWS::Lambda::Function")
-	conc := map[float64]bool{}
+	wantConc := map[string]float64{HandlerEvaluate: 5, HandlerSweep: 20, HandlerRotate: 2, HandlerReads: 5}
+	seen := map[string]bool{}
 	for id, f := range fns {
+		h := handlerOf(t, id)
+		seen[h] = true
 		p := props(f)
 		if p["Runtime"] != "provided.al2023" || !reflect.DeepEqual(p["Architectures"], []any{"arm64"}) || p["Handler"] != "bootstrap" {
 			t.Errorf("%s: runtime %v %v handler %v", id, p["Runtime"], p["Architectures"], p["Handler"])
 		}
-		rc, ok := p["ReservedConcurrentExecutions"].(float64)
-		if !ok || rc < 2 {
-			t.Errorf("%s: reserved concurrency %v", id, p["ReservedConcurrentExecutions"])
+		if rc := p["ReservedConcurrentExecutions"]; rc != wantConc[h] {
+			t.Errorf("%s: reserved concurrency %v, want %v (config)", id, rc, wantConc[h])
 		}
-		conc[rc] = true
-		vars := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+		vars := envVars(f)
 		var names []string
 		for k := range vars {
 			names = append(names, k)
@@ -311,7 +411,7 @@ func TestLambdas(t *testing.T) {
 		sort.Strings(names)
 		var want []string
 		for _, v := range contract {
-			if v != "WARDEN_AUDIT_ROLE_EXTERNAL_ID" && v != "WARDEN_POLICY_DATA_FILE" { // optional, not configured here
+			if !optional[v] {
 				want = append(want, v)
 			}
 		}
@@ -319,20 +419,29 @@ func TestLambdas(t *testing.T) {
 			t.Errorf("%s: env %v, want the contract's %v", id, names, want)
 		}
 		for k, v := range map[string]any{
-			"WARDEN_AUDIT_ROLE_NAME": "SecretWardenAudit",
-			"WARDEN_ORGANIZATION_ID": testCfg.OrganizationID,
-			"WARDEN_REGIONS":         "eu-west-1,us-east-1",
-			"WARDEN_MODES":           `{"no-external-access":"enforce","unused":"alert-only"}`,
-			"WARDEN_SECURITY_HUB":    "true",
-			"WARDEN_DRY_RUN":         "false",
+			"WARDEN_AUDIT_ROLE_NAME":     "SecretWardenAudit",
+			"WARDEN_RESPONDER_ROLE_NAME": "SecretWardenResponder",
+			"WARDEN_FINDINGS_ROLE_NAME":  "SecretWardenFindings",
+			"WARDEN_READ_EVENTS":         "all",
+			"WARDEN_ORGANIZATION_ID":     testCfg.OrganizationID,
+			"WARDEN_REGIONS":             "eu-west-1,us-east-1",
+			"WARDEN_MODES":               `{"no-external-access":"enforce","unused":"alert-only"}`,
+			"WARDEN_SECURITY_HUB":        "true",
+			"WARDEN_DRY_RUN":             "false",
 		} {
 			if vars[k] != v {
 				t.Errorf("%s: %s = %v, want %v", id, k, vars[k], v)
 			}
 		}
+		// The handler's DependsOn keeps its role's policy only (the role is
+		// a dependency through GetAtt; cfn-lint W3005).
+		deps := strs(f["DependsOn"])
+		if len(deps) != 1 || !strings.HasPrefix(deps[0], logicalName(h)+"HandlerRoleDefaultPolicy") {
+			t.Errorf("%s: DependsOn %v, want only its role's default policy", id, deps)
+		}
 	}
-	if len(conc) != 3 {
-		t.Errorf("reserved concurrency values %v: want one per function from config", conc)
+	if len(seen) != len(Handlers) {
+		t.Errorf("functions for %v, want %v", seen, Handlers)
 	}
 	for id, m := range centralTpl.ofType("AWS::Lambda::EventSourceMapping") {
 		p := props(m)
@@ -364,8 +473,8 @@ func TestEveryQueueHasDLQAndEveryDLQAnAlarm(t *testing.T) {
 			t.Errorf("%s: not KMS-encrypted", id)
 		}
 	}
-	if len(dlqs) != 3 {
-		t.Fatalf("%d DLQs, want 3", len(dlqs))
+	if len(dlqs) != 4 {
+		t.Fatalf("%d DLQs, want 4 (events, sweep, rotate, reads)", len(dlqs))
 	}
 	for id, q := range queues {
 		if !dlqs[id] && props(q)["RedrivePolicy"] == nil {
@@ -398,8 +507,8 @@ func TestEveryQueueHasDLQAndEveryDLQAnAlarm(t *testing.T) {
 			ssl++
 		}
 	}
-	if ssl != 6 {
-		t.Errorf("%d SSL-only queue statements, want 6", ssl)
+	if ssl != 8 {
+		t.Errorf("%d SSL-only queue statements, want 8", ssl)
 	}
 	// Asynchronous invocations of sweep (the schedule) end in a DLQ too.
 	n := 0
@@ -439,43 +548,22 @@ func TestDataStores(t *testing.T) {
 	for _, e := range testCfg.AlertEmails {
 		tp.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{"Protocol": "email", "Endpoint": e})
 	}
-	for _, s := range centralTpl.statements() {
-		if slices.Contains(strs(s.body["Action"]), "securityhub:BatchImportFindings") {
-			return
-		}
-	}
-	t.Error("no securityhub:BatchImportFindings permission")
 }
 
 func TestDashboard(t *testing.T) {
 	for _, d := range centralTpl.ofType("AWS::CloudWatch::Dashboard") {
 		body := mustJSON(props(d)["DashboardBody"])
+		for _, h := range Handlers {
+			if !strings.Contains(body, `\"label\":\"`+h+`\"`) && !strings.Contains(body, `"label":"`+h+`"`) {
+				t.Errorf("dashboard has no %s series", h)
+			}
+		}
 		for _, want := range []string{"Errors", "Duration", "Throttles", "ApproximateAgeOfOldestMessage",
 			"ApproximateNumberOfMessagesVisible", "{SecretWarden}", "FindingsFailed", "ActionsExecuted", "RotationsCircuitOpen"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("dashboard lacks %s", want)
 			}
 		}
-	}
-}
-
-func TestLambdaRolesAssumeOnlyTheAuditRole(t *testing.T) {
-	n := 0
-	for _, s := range centralTpl.statements() {
-		if !s.allows("sts:AssumeRole") || strings.Contains(s.where, "AssumeRolePolicyDocument") || strings.Contains(s.where, "KeyPolicy") {
-			continue
-		}
-		n++
-		res := mustJSON(s.body["Resource"])
-		if !strings.Contains(res, ":iam::*:role/SecretWardenAudit") || strings.Count(res, "arn:") != 1 {
-			t.Errorf("%s: sts:AssumeRole on %s", s.where, res)
-		}
-		if mustJSON(s.body["Condition"]) != fmt.Sprintf(`{"StringEquals":{"aws:ResourceOrgID":"%s"}}`, testCfg.OrganizationID) {
-			t.Errorf("%s: AssumeRole without the aws:ResourceOrgID condition: %s", s.where, mustJSON(s.body["Condition"]))
-		}
-	}
-	if n != 3 {
-		t.Errorf("%d AssumeRole statements, want 3 (one per function role)", n)
 	}
 }
 
@@ -488,8 +576,8 @@ func TestEveryHandlerReadsTheOrganization(t *testing.T) {
 			n++
 		}
 	}
-	if n != 3 {
-		t.Errorf("%d roles may list the organization's accounts, want 3 (evaluate, sweep, rotate)", n)
+	if n != 4 {
+		t.Errorf("%d roles may list the organization's accounts, want 4 (evaluate, sweep, rotate, reads)", n)
 	}
 }
 
@@ -525,79 +613,10 @@ func TestStackSet(t *testing.T) {
 	}
 }
 
-func auditRole(t *testing.T, tp tmpl) map[string]any {
-	t.Helper()
-	for _, r := range tp.ofType("AWS::IAM::Role") {
-		if props(r)["RoleName"] == testCfg.AuditRoleName {
-			return r
-		}
-	}
-	t.Fatal("no audit role")
-	return nil
-}
-
-func TestAuditRole(t *testing.T) {
-	r := auditRole(t, memberTpl)
-	if r["Condition"] != AuditRoleConditionID {
-		t.Errorf("audit role condition %v", r["Condition"])
-	}
-	cond := mustJSON(memberTpl["Conditions"].(map[string]any)[AuditRoleConditionID])
-	if cond != `{"Fn::Equals":[{"Ref":"AWS::Region"},"eu-west-1"]}` {
-		t.Errorf("condition %s: want the first configured region", cond)
-	}
-	// One statement per trusted role, each restricted to the organization.
-	var principals []string
-	for _, st := range props(r)["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any) {
-		st := st.(map[string]any)
-		if st["Effect"] != "Allow" || st["Action"] != "sts:AssumeRole" ||
-			mustJSON(st["Condition"]) != `{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}` {
-			t.Errorf("trust statement %s", mustJSON(st))
-		}
-		principals = append(principals, mustJSON(st["Principal"]))
-	}
-	sort.Strings(principals)
-	want := []string{`{"AWS":{"Ref":"EvaluateRoleArn"}}`, `{"AWS":{"Ref":"RotateRoleArn"}}`, `{"AWS":{"Ref":"SweepRoleArn"}}`}
-	if !slices.Equal(principals, want) {
-		t.Errorf("trusted principals %v, want %v", principals, want)
-	}
-
-	allowed := func(tp tmpl) []string {
-		var out []string
-		for _, s := range tp.statements() {
-			if s.body["Effect"] == "Allow" && strings.Contains(s.where, "AuditRole") && !strings.Contains(s.where, "AssumeRolePolicyDocument") {
-				out = append(out, strs(s.body["Action"])...)
-			}
-		}
-		sort.Strings(out)
-		return out
-	}
-	read := []string{"kms:DescribeKey", "kms:ListAliases", "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:ListSecrets"}
-	// no-external-access is in enforce mode in the base config, but
-	// requests no member-account writes.
-	if got := allowed(memberTpl); !slices.Equal(got, read) {
-		t.Errorf("alert-only audit role allows %v, want exactly %v", got, read)
-	}
-	for _, a := range append(permissions.RemediateActions, permissions.RotateActions...) {
-		for name, tp := range map[string]tmpl{"alert-only member": memberTpl, "central": centralTpl} {
-			for _, s := range tp.statements() {
-				if s.allows(a) {
-					t.Errorf("%s template allows %s at %s", name, a, s.where)
-				}
-			}
-		}
-	}
-	want2 := append(slices.Clone(read), permissions.RemediateActions...)
-	want2 = append(want2, permissions.RotateActions...)
-	sort.Strings(want2)
-	if got := allowed(enforceTpl); !slices.Equal(got, want2) {
-		t.Errorf("enforce (%s) audit role allows %v, want %v", enforcedPolicy, got, want2)
-	}
-}
-
 func TestUnknownPolicyInModesFails(t *testing.T) {
 	cfg := baseConfig()
 	cfg.Modes = map[string]string{"no-such-policy": config.ModeEnforce}
-	_, err := NewCentralStack(awscdk.NewApp(nil), "X", CentralStackProps{Config: cfg, Patterns: testPatterns,
+	_, err := NewCentralStack(awscdk.NewApp(nil), "X", CentralStackProps{Config: cfg, Rules: testRules,
 		Code: func(string) awslambda.Code { return awslambda.Code_FromInline(jsii.String("x")) }})
 	if err == nil || !strings.Contains(err.Error(), "no-such-policy") {
 		t.Fatalf("want an error naming the unknown policy, got %v", err)
@@ -605,14 +624,23 @@ func TestUnknownPolicyInModesFails(t *testing.T) {
 }
 
 func TestCdkNagClean(t *testing.T) {
-	for name, st := range map[string]awscdk.Stack{"central": central.Stack, "member": central.Member.Stack, "enforce member": enforceMember.Stack} {
+	stacks := map[string]awscdk.Stack{"central": central.Stack, "member": central.Member.Stack, "enforce member": enforceMember.Stack,
+		"central, readEvents=off": offCentral.Stack, "member, readEvents=off": offCentral.Member.Stack}
+	for _, st := range mgmtStacks {
+		stacks[*st.StackName()] = st
+	}
+	for name, st := range stacks {
 		errs := assertions.Annotations_FromStack(st).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 		for _, e := range *errs {
 			t.Errorf("%s: %s: %v", name, *e.Id, e.Entry.Data)
 		}
 	}
 	total := 0
-	for name, tp := range map[string]tmpl{"central": centralTpl, "member": memberTpl, "enforce member": enforceTpl} {
+	all := map[string]tmpl{"central": centralTpl, "member": memberTpl, "enforce member": enforceTpl, "central, readEvents=off": offTpl}
+	for r, tp := range mgmtTpls {
+		all["management "+r] = tp
+	}
+	for name, tp := range all {
 		for id, sups := range tp.nagSuppressions() {
 			for _, s := range sups {
 				total++

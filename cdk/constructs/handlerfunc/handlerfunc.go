@@ -82,5 +82,14 @@ func New(scope constructs.Construct, id string, p Props) *HandlerFunction {
 		DeadLetterQueue:              p.DeadLetterQueue,
 	})
 	logs.GrantWrite(role)
+	// The Function construct makes the function depend on everything under
+	// its role: the role itself (already a dependency through GetAtt Arn,
+	// which cfn-lint reports as W3005) and the role's default policy (which
+	// must exist before the function is created, or its first invocations
+	// and event source mappings may run without their permissions). Keep
+	// only the policy.
+	policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")).(awsiam.Policy)
+	policyID := awscdk.Stack_Of(c).GetLogicalId(policy.Node().DefaultChild().(awsiam.CfnPolicy))
+	fn.Node().DefaultChild().(awslambda.CfnFunction).AddOverride(jsii.String("DependsOn"), []*string{policyID})
 	return &HandlerFunction{Construct: c, Function: fn, Role: role, LogGroup: logs}
 }

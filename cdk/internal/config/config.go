@@ -31,6 +31,20 @@ const (
 	KeyStackSetCallAs        = "stackSetCallAs"
 	KeyConcurrency           = "reservedConcurrency"
 	KeyPolicyDataFile        = "policyDataFile"
+	KeyPoliciesDir           = "policiesDir"
+	KeyReadEvents            = "readEvents"
+	KeyResponderRoleName     = "responderRoleName"
+	KeyFindingsRoleName      = "findingsRoleName"
+	KeyCloudTrailLake        = "cloudTrailLakeEventDataStore"
+)
+
+// Values of the readEvents context key.
+const (
+	// ReadEventsAll delivers GetSecretValue/BatchGetSecretValue events
+	// (the reads rule, queue and function).
+	ReadEventsAll = "all"
+	// ReadEventsOff deploys nothing for them.
+	ReadEventsOff = "off"
 )
 
 // Mode values accepted in the modes map (policy id → mode).
@@ -49,6 +63,9 @@ const (
 const (
 	DefaultSweepSchedule         = "rate(6 hours)"
 	DefaultAuditRoleName         = "SecretWardenAudit"
+	DefaultResponderRoleName     = "SecretWardenResponder"
+	DefaultFindingsRoleName      = "SecretWardenFindings"
+	DefaultReadEvents            = ReadEventsAll
 	DefaultRotationDedupeMinutes = 60
 	DefaultRotationAccountLimit  = 10
 	DefaultRotationOrgLimit      = 50
@@ -60,11 +77,12 @@ type Concurrency struct {
 	Evaluate int `json:"evaluate"`
 	Sweep    int `json:"sweep"`
 	Rotate   int `json:"rotate"`
+	Reads    int `json:"reads"`
 }
 
 // DefaultConcurrency is sized to the Secrets Manager quotas; see the comment
 // on the central stack's function definitions for the reasoning.
-var DefaultConcurrency = Concurrency{Evaluate: 5, Sweep: 20, Rotate: 2}
+var DefaultConcurrency = Concurrency{Evaluate: 5, Sweep: 20, Rotate: 2, Reads: 5}
 
 // Config is the validated configuration of a Secret Warden deployment.
 type Config struct {
@@ -80,10 +98,22 @@ type Config struct {
 	Modes map[string]string
 	// SweepSchedule is an EventBridge schedule expression, rate(…) or cron(…).
 	SweepSchedule string
-	// AuditRoleName is the role assumed in every member account.
+	// AuditRoleName is the read-only role assumed in every member account.
 	AuditRoleName string
-	// AuditRoleExternalID is the optional sts:ExternalId required by the audit role.
+	// ResponderRoleName is the member-account role that writes (remediation,
+	// emergency rotation); only evaluate and rotate may assume it.
+	ResponderRoleName string
+	// FindingsRoleName is the member-account role that imports Security Hub
+	// findings (created only when SecurityHub is true).
+	FindingsRoleName string
+	// AuditRoleExternalID is the optional sts:ExternalId required by the
+	// three member roles.
 	AuditRoleExternalID string
+	// ReadEvents is ReadEventsAll or ReadEventsOff.
+	ReadEvents string
+	// CloudTrailLakeEventDataStore is the optional ARN of a CloudTrail Lake
+	// event data store that blast-radius planning queries.
+	CloudTrailLakeEventDataStore string
 	// SecurityHub enables Security Hub finding import.
 	SecurityHub bool
 	// DryRun makes the handlers plan actions without executing them.
@@ -92,6 +122,13 @@ type Config struct {
 	// (parameter overrides and exceptions, the format of warden --data),
 	// bundled with every handler; empty for the built-in data only.
 	PolicyDataFile string
+	// PoliciesDir is the absolute path of the organization's own Rego
+	// (checks and event rules), validated by the engine's loader and
+	// bundled with every handler; empty for the built-in policies only.
+	PoliciesDir string
+	// PolicyFiles are the Rego files of PoliciesDir the handlers load
+	// (test files excluded), as slash-separated paths relative to it.
+	PolicyFiles []string
 	// RotationDedupeMinutes is the per-secret emergency rotation dedupe window.
 	RotationDedupeMinutes int
 	// RotationAccountLimit is the max emergency rotations per account per hour.
@@ -111,6 +148,9 @@ var (
 	emailRe   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	roleRe    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	extIDRe   = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	// CloudTrail Lake event data store ARNs (the id is a UUID, or a name
+	// of 3-128 characters).
+	eventDataStoreRe = regexp.MustCompile(`^arn:aws[a-z-]*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:eventdatastore/[A-Za-z0-9._-]{3,128}$`)
 	rateRe    = regexp.MustCompile(`^rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)$`)
 	cronRe    = regexp.MustCompile(`^cron\(\S+( \S+){5}\)$`)
 	policyIDs = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -125,6 +165,9 @@ func Parse(get Lookup) (Config, error) {
 	c := Config{
 		SweepSchedule:         DefaultSweepSchedule,
 		AuditRoleName:         DefaultAuditRoleName,
+		ResponderRoleName:     DefaultResponderRoleName,
+		FindingsRoleName:      DefaultFindingsRoleName,
+		ReadEvents:            DefaultReadEvents,
 		SecurityHub:           true,
 		RotationDedupeMinutes: DefaultRotationDedupeMinutes,
 		RotationAccountLimit:  DefaultRotationAccountLimit,
@@ -190,12 +233,43 @@ func Parse(get Lookup) (Config, error) {
 		c.SweepSchedule = s
 	}
 
-	if s, err := str(get(KeyAuditRoleName), DefaultAuditRoleName); err != nil {
-		fail(KeyAuditRoleName, err)
-	} else if !roleRe.MatchString(s) {
-		fail(KeyAuditRoleName, fmt.Errorf("want an IAM role name (1-64 of [A-Za-z0-9+=,.@_-]), got %q", s))
+	roleNames := map[string]string{} // name → key, to refuse two roles of one name
+	for _, r := range []struct {
+		key, def string
+		dst      *string
+	}{
+		{KeyAuditRoleName, DefaultAuditRoleName, &c.AuditRoleName},
+		{KeyResponderRoleName, DefaultResponderRoleName, &c.ResponderRoleName},
+		{KeyFindingsRoleName, DefaultFindingsRoleName, &c.FindingsRoleName},
+	} {
+		if s, err := str(get(r.key), r.def); err != nil {
+			fail(r.key, err)
+		} else if !roleRe.MatchString(s) {
+			fail(r.key, fmt.Errorf("want an IAM role name (1-64 of [A-Za-z0-9+=,.@_-]), got %q", s))
+		} else if other, dup := roleNames[strings.ToLower(s)]; dup {
+			// IAM role names are unique case-insensitively.
+			fail(r.key, fmt.Errorf("%q is also the %s: each member role needs its own name", s, other))
+		} else {
+			roleNames[strings.ToLower(s)] = r.key
+			*r.dst = s
+		}
+	}
+
+	if s, err := str(get(KeyReadEvents), DefaultReadEvents); err != nil {
+		fail(KeyReadEvents, err)
+	} else if s != ReadEventsAll && s != ReadEventsOff {
+		fail(KeyReadEvents, fmt.Errorf("want %q or %q, got %q", ReadEventsAll, ReadEventsOff, s))
 	} else {
-		c.AuditRoleName = s
+		c.ReadEvents = s
+	}
+
+	if s, err := str(get(KeyCloudTrailLake), ""); err != nil {
+		fail(KeyCloudTrailLake, err)
+	} else if s != "" && !eventDataStoreRe.MatchString(s) {
+		fail(KeyCloudTrailLake, fmt.Errorf("want an event data store ARN like "+
+			"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE, got %q", s))
+	} else {
+		c.CloudTrailLakeEventDataStore = s
 	}
 
 	if s, err := str(get(KeyAuditRoleExternalID), ""); err != nil {
@@ -258,11 +332,26 @@ func Parse(get Lookup) (Config, error) {
 		}
 	}
 
+	// After policyDataFile: the organization's policies compile against the
+	// data the handlers will load (the built-in data when that file failed).
+	if s, err := str(get(KeyPoliciesDir), ""); err != nil {
+		fail(KeyPoliciesDir, err)
+	} else if s != "" {
+		if abs, files, err := checkPolicies(s, c.PolicyDataFile); err != nil {
+			fail(KeyPoliciesDir, err)
+		} else {
+			c.PoliciesDir, c.PolicyFiles = abs, files
+		}
+	}
+
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
 }
+
+// Reads reports whether read events are delivered (readEvents = all).
+func (c Config) Reads() bool { return c.ReadEvents != ReadEventsOff }
 
 // Enforced reports whether the policy is configured in enforce mode.
 func (c Config) Enforced(policyID string) bool { return c.Modes[policyID] == ModeEnforce }
@@ -461,7 +550,7 @@ func concurrency(v any) (Concurrency, error) {
 			return c, fmt.Errorf("parse JSON object: %w", err)
 		}
 	default:
-		return c, fmt.Errorf("want an object {evaluate, sweep, rotate}, got %T", v)
+		return c, fmt.Errorf("want an object {evaluate, sweep, rotate, reads}, got %T", v)
 	}
 	for k, val := range raw {
 		var dst *int
@@ -472,8 +561,10 @@ func concurrency(v any) (Concurrency, error) {
 			dst = &c.Sweep
 		case "rotate":
 			dst = &c.Rotate
+		case "reads":
+			dst = &c.Reads
 		default:
-			return c, fmt.Errorf("unknown function %q (want evaluate, sweep or rotate)", k)
+			return c, fmt.Errorf("unknown function %q (want evaluate, sweep, rotate or reads)", k)
 		}
 		// SQS event sources need a maximum concurrency of at least 2.
 		n, err := integer(val, *dst, 2, 1000)

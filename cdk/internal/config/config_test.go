@@ -25,7 +25,9 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if c.SweepSchedule != DefaultSweepSchedule || c.AuditRoleName != DefaultAuditRoleName ||
 		!c.SecurityHub || c.DryRun || c.RotationDedupeMinutes != 60 || c.RotationAccountLimit != 10 ||
-		c.RotationOrgLimit != 50 || c.StackSetCallAs != CallAsDelegatedAdmin || c.Concurrency != DefaultConcurrency {
+		c.RotationOrgLimit != 50 || c.StackSetCallAs != CallAsDelegatedAdmin || c.Concurrency != DefaultConcurrency ||
+		c.ResponderRoleName != "SecretWardenResponder" || c.FindingsRoleName != "SecretWardenFindings" ||
+		c.ReadEvents != ReadEventsAll || !c.Reads() || c.CloudTrailLakeEventDataStore != "" || c.PoliciesDir != "" || c.PolicyFiles != nil {
 		t.Fatalf("defaults not applied: %+v", c)
 	}
 	if got := c.ModesJSON(); got != "{}" {
@@ -40,13 +42,19 @@ func TestParseCommandLineStrings(t *testing.T) {
 	m[KeyModes] = `{"no-external-access":"enforce","unused":"alert-only"}`
 	m[KeyDryRun] = "true"
 	m[KeyRotationOrgLimit] = "20"
-	m[KeyConcurrency] = `{"sweep": 4}`
+	m[KeyConcurrency] = `{"sweep": 4, "reads": 3}`
+	m[KeyReadEvents] = "off"
+	m[KeyResponderRoleName] = "OrgResponder"
+	m[KeyFindingsRoleName] = "OrgFindings"
+	m[KeyCloudTrailLake] = "arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE"
 	c, err := Parse(lookup(m))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(c.Regions, ",") != "us-east-1,us-west-2" || len(c.OrganizationalUnitIDs) != 2 ||
-		!c.DryRun || c.RotationOrgLimit != 20 || c.Concurrency.Sweep != 4 || c.Concurrency.Evaluate != DefaultConcurrency.Evaluate {
+		!c.DryRun || c.RotationOrgLimit != 20 || c.Concurrency.Sweep != 4 || c.Concurrency.Evaluate != DefaultConcurrency.Evaluate ||
+		c.Concurrency.Reads != 3 || c.Reads() || c.ResponderRoleName != "OrgResponder" || c.FindingsRoleName != "OrgFindings" ||
+		!strings.HasSuffix(c.CloudTrailLakeEventDataStore, ":eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE") {
 		t.Fatalf("unexpected %+v", c)
 	}
 	if !c.Enforced("no-external-access") || c.Enforced("unused") {
@@ -83,6 +91,19 @@ func TestParseRejects(t *testing.T) {
 		"call as":       {KeyStackSetCallAs, "ADMIN"},
 		"concurrency":   {KeyConcurrency, map[string]any{"sweep": 1.0}},
 		"conc unknown":  {KeyConcurrency, map[string]any{"other": 3.0}},
+		"conc reads":    {KeyConcurrency, map[string]any{"reads": 1.0}},
+		"read events":   {KeyReadEvents, "some"},
+		"read events b": {KeyReadEvents, true},
+		"responder":     {KeyResponderRoleName, "bad/role"},
+		"findings":      {KeyFindingsRoleName, strings.Repeat("x", 65)},
+		// Two member roles of one name (IAM names are case-insensitive).
+		"same as audit": {KeyResponderRoleName, "secretwardenaudit"},
+		"same roles":    {KeyFindingsRoleName, DefaultResponderRoleName},
+		"lake":          {KeyCloudTrailLake, "arn:aws:cloudtrail:us-east-1:111122223333:trail/management"},
+		"lake account":  {KeyCloudTrailLake, "arn:aws:cloudtrail:us-east-1:1111:eventdatastore/abc"},
+		"policies dir":  {KeyPoliciesDir, "testdata/policies/none"},
+		"policies file": {KeyPoliciesDir, "testdata/policies/ok/posture/cost_center_tag.rego"},
+		"policies bad":  {KeyPoliciesDir, "testdata/policies/broken"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -26,8 +26,9 @@ type Bundler struct {
 	Package string
 	// GoBinary is the go command to run (default "go" from PATH).
 	GoBinary string
-	// Files are copied next to the binary: name in the asset → source path
-	// (e.g. the organization's policy data file).
+	// Files are copied next to the binary: slash-separated path in the
+	// asset → source path (e.g. the organization's policy data file, or
+	// "policies/checks/x.rego"); parent directories are created.
 	Files map[string]string
 }
 
@@ -82,11 +83,18 @@ func (b *Bundler) Build(outputDir string) error {
 		return &BuildError{Package: b.Package, Err: err}
 	}
 	for name, src := range b.Files {
+		if !filepath.IsLocal(filepath.FromSlash(name)) {
+			return fmt.Errorf("bundle %s: not a relative path inside the asset", name)
+		}
 		data, err := os.ReadFile(src)
 		if err != nil {
 			return fmt.Errorf("bundle %s: %w", name, err)
 		}
-		if err := os.WriteFile(filepath.Join(outputDir, name), data, 0o644); err != nil {
+		dst := filepath.Join(outputDir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("bundle %s: %w", name, err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
 			return fmt.Errorf("bundle %s: %w", name, err)
 		}
 	}

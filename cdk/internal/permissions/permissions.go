@@ -1,5 +1,6 @@
 // Package permissions names the IAM actions Secret Warden uses in member
-// accounts and decides which write actions the configured enforce modes need.
+// accounts, decides which write actions the configured enforce modes need,
+// and says which central function may assume which member role.
 package permissions
 
 import (
@@ -22,13 +23,32 @@ const (
 	BatchGetSecretValue  = "secretsmanager:BatchGetSecretValue"
 	KMSDescribeKey       = "kms:DescribeKey"
 	KMSListAliases       = "kms:ListAliases"
+	// LookupEvents reads the account-region's CloudTrail event history
+	// (blast radius where the access ledger does not cover the window).
+	LookupEvents = "cloudtrail:LookupEvents"
+	// BatchImportFindings imports Security Hub findings.
+	BatchImportFindings = "securityhub:BatchImportFindings"
 )
+
+// BlockPublicPolicyKey is the condition key of PutResourcePolicy's
+// BlockPublicPolicy parameter (Secrets Manager User Guide, "Permissions
+// reference for AWS Secrets Manager", condition keys:
+// https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html#iam-contextkeys).
+// The responder may put a resource policy only when the request sets it to
+// true, so Secrets Manager itself refuses a policy that grants broad access.
+const BlockPublicPolicyKey = "secretsmanager:BlockPublicPolicy"
+
+// CloudTrail Lake query actions on the configured event data store.
+var LakeQueryActions = []string{"cloudtrail:StartQuery", "cloudtrail:GetQueryResults", "cloudtrail:DescribeQuery"}
 
 // SecretReadActions support resource-level permissions on secret ARNs.
 var SecretReadActions = []string{DescribeSecret, GetResourcePolicy}
 
-// ListActions have no resource-level permissions (Resource must be "*").
-var ListActions = []string{ListSecrets, KMSListAliases}
+// ListActions have no resource-level permissions (Resource must be "*"):
+// ListSecrets, kms:ListAliases and cloudtrail:LookupEvents (Service
+// Authorization Reference, "Actions, resources, and condition keys for AWS
+// CloudTrail": LookupEvents has no resource type).
+var ListActions = []string{ListSecrets, KMSListAliases, LookupEvents}
 
 // KeyReadActions apply to KMS key ARNs.
 var KeyReadActions = []string{KMSDescribeKey}
@@ -41,6 +61,43 @@ var RemediateActions = []string{PutResourcePolicy, DeleteResourcePolicy}
 
 // RotateActions let a policy in enforce mode start an emergency rotation.
 var RotateActions = []string{RotateSecret}
+
+// MemberRole is one of the roles in every member account.
+type MemberRole string
+
+// The member roles, split by job.
+const (
+	// RoleAudit reads metadata (never values) and CloudTrail event history.
+	RoleAudit MemberRole = "audit"
+	// RoleResponder writes: remediation and emergency rotation.
+	RoleResponder MemberRole = "responder"
+	// RoleFindings imports Security Hub findings into the account.
+	RoleFindings MemberRole = "findings"
+)
+
+// Assumes says which member roles each central function (by handler name)
+// may assume. Only evaluate and rotate may assume the responder; the sweep
+// never does (an exposure it finds is handed to rotate). The trust policies
+// in the member accounts and the functions' sts:AssumeRole grants are both
+// built from this table.
+var Assumes = map[string][]MemberRole{
+	"evaluate": {RoleAudit, RoleResponder, RoleFindings},
+	"reads":    {RoleAudit, RoleFindings},
+	"sweep":    {RoleAudit, RoleFindings},
+	"rotate":   {RoleAudit, RoleResponder},
+}
+
+// TrustedBy lists the functions (sorted) that may assume role.
+func TrustedBy(role MemberRole) []string {
+	var out []string
+	for fn, roles := range Assumes {
+		if slices.Contains(roles, role) {
+			out = append(out, fn)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // Effect is what a policy in enforce mode may do in a member account.
 type Effect struct {
@@ -77,8 +134,8 @@ var Effects = map[string]Effect{
 	"rotation-failed":                 {},
 }
 
-// EnforceActions returns the member-account write actions needed by the
-// policies in enforce mode (sorted, without duplicates). An unknown policy
+// EnforceActions returns the member-account write actions (the responder
+// role's) needed by the policies in enforce mode (sorted, without duplicates). An unknown policy
 // id is an error, so a typo in the modes map cannot silently do nothing.
 func EnforceActions(c config.Config) ([]string, error) {
 	set := map[string]bool{}

@@ -92,3 +92,15 @@ func TestEnforceActions(t *testing.T) {
 		t.Fatalf("unknown policy id: err = %v", err)
 	}
 }
+
+func TestAssumes(t *testing.T) {
+	for role, want := range map[MemberRole][]string{
+		RoleAudit:     {"evaluate", "reads", "rotate", "sweep"},
+		RoleResponder: {"evaluate", "rotate"}, // never sweep, never reads
+		RoleFindings:  {"evaluate", "reads", "sweep"},
+	} {
+		if got := TrustedBy(role); !slices.Equal(got, want) {
+			t.Errorf("%s trusted by %v, want %v", role, got, want)
+		}
+	}
+}
