@@ -208,7 +208,7 @@ func TestResourceCounts(t *testing.T) {
 		tp           tmpl
 		rules, roles int
 	}{
-		"member":                 {memberTpl, n, 4},    // forward, audit, responder, findings
+		"member":                 {memberTpl, n, 4}, // forward, audit, responder, findings
 		"management (eu-west-1)": {mgmtTpls["eu-west-1"], n, 4},
 		"member, readEvents=off": {offMemberTpl, n - 1, 3}, // no reads rule; no findings role
 	} {

@@ -142,18 +142,18 @@ type Config struct {
 }
 
 var (
-	orgIDRe   = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	ouIDRe    = regexp.MustCompile(`^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$`)
-	regionRe  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
-	emailRe   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	roleRe    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	extIDRe   = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	orgIDRe  = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	ouIDRe   = regexp.MustCompile(`^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$`)
+	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
+	emailRe  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	roleRe   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	extIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 	// CloudTrail Lake event data store ARNs (the id is a UUID, or a name
 	// of 3-128 characters).
 	eventDataStoreRe = regexp.MustCompile(`^arn:aws[a-z-]*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:eventdatastore/[A-Za-z0-9._-]{3,128}$`)
-	rateRe    = regexp.MustCompile(`^rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)$`)
-	cronRe    = regexp.MustCompile(`^cron\(\S+( \S+){5}\)$`)
-	policyIDs = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	rateRe           = regexp.MustCompile(`^rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)$`)
+	cronRe           = regexp.MustCompile(`^cron\(\S+( \S+){5}\)$`)
+	policyIDs        = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 )
 
 // Lookup returns the raw context value for a key, or nil when absent.
