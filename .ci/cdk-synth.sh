@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Synthesize the CDK app with the pinned CDK CLI, as a newcomer would, with
 # no AWS credentials: installs the CLI from package-lock.json, builds the
-# three Lambda handlers locally (go build, no Docker) and runs cdk-nag.
-# A cdk-nag error or a failed handler build fails the synth.
+# four Lambda handlers locally (go build, no Docker) and runs cdk-nag.
+# A cdk-nag error or a failed handler build fails the synth. The sample
+# organization policies (policiesDir) are bundled too, to prove that path:
+# they are validated by the engine's loader and copied into every asset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,13 +18,23 @@ unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN CDK_
 npm ci --prefix .cdk --no-audit --no-fund --loglevel=error
 rm -rf cdk.out
 start=$(date +%s)
-.cdk/node_modules/.bin/cdk synth --quiet --no-notices --ci
+policies=cdk/internal/config/testdata/policies/ok
+.cdk/node_modules/.bin/cdk synth --quiet --no-notices --ci -c policiesDir="$policies"
 echo "cdk synth: $(( $(date +%s) - start ))s"
 
-# The synth produced the central template, the three bundled arm64 handlers
-# and the cdk-nag report of both stacks.
+# The synth produced the central template, the four bundled arm64 handlers
+# (each with the organization's policies, tests excluded), the member
+# template, one management-account stack per covered region (cdk.json:
+# us-east-1, us-west-2) and the cdk-nag report of every stack.
 test -s cdk.out/SecretWarden.template.json
-test "$(find cdk.out -path '*/asset.*/bootstrap' | wc -l)" -eq 3
+test -s cdk.out/member/SecretWardenMember.template.json
+test "$(find cdk.out -path '*/asset.*/bootstrap' | wc -l)" -eq 4
+test "$(find cdk.out -path '*/asset.*/policies/posture/cost_center_tag.rego' | wc -l)" -eq 4
+test "$(find cdk.out -path '*/asset.*/policies/*_test.rego' | wc -l)" -eq 0
+for region in us-east-1 us-west-2; do
+  test -s "cdk.out/SecretWardenManagement-$region.template.json"
+  compgen -G "cdk.out/AwsSolutions-*SecretWardenManagement-$region-NagReport.csv" >/dev/null
+done
 compgen -G "cdk.out/AwsSolutions-*SecretWarden-NagReport.csv" >/dev/null
 compgen -G "cdk.out/member/AwsSolutions-*SecretWardenMember-NagReport.csv" >/dev/null
-echo "cdk synth ok: SecretWarden (+ member stack set template), 3 handlers bundled, cdk-nag clean"
+echo "cdk synth ok: SecretWarden (+ member stack set template), SecretWardenManagement-{us-east-1,us-west-2}, 4 handlers bundled with policies/, cdk-nag clean"

@@ -160,22 +160,27 @@ func rulePatternFiles(t *testing.T) map[string]map[string]any {
 	return out
 }
 
-// contractEnvVars reads the variable names of the deployment contract.
-func contractEnvVars(t *testing.T) []string {
+// contractEnvVars reads the variable names of the deployment contract
+// (docs/contracts.md), and which of them are optional (their meaning starts
+// with "optional"): the CDK sets those only when configured.
+func contractEnvVars(t *testing.T) (all []string, optional map[string]bool) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "contracts.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, m := range regexp.MustCompile(`(?m)^\| (WARDEN_[A-Z_]+) \|`).FindAllSubmatch(b, -1) {
-		out = append(out, string(m[1]))
+	optional = map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\| (WARDEN_[A-Z_]+) \| ([^|\n]*)`).FindAllSubmatch(b, -1) {
+		all = append(all, string(m[1]))
+		if strings.HasPrefix(strings.TrimSpace(string(m[2])), "optional") {
+			optional[string(m[1])] = true
+		}
 	}
-	sort.Strings(out)
-	if len(out) < 10 {
-		t.Fatalf("found only %d WARDEN_ variables in docs/contracts.md", len(out))
+	sort.Strings(all)
+	if len(all) < 10 {
+		t.Fatalf("found only %d WARDEN_ variables in docs/contracts.md", len(all))
 	}
-	return out
+	return all, optional
 }
 
 func mustJSON(v any) string {

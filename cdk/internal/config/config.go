@@ -148,9 +148,9 @@ var (
 	emailRe  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	roleRe   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	extIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	// CloudTrail Lake event data store ARNs (the id is a UUID, or a name
-	// of 3-128 characters).
-	eventDataStoreRe = regexp.MustCompile(`^arn:aws[a-z-]*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:eventdatastore/[A-Za-z0-9._-]{3,128}$`)
+	// CloudTrail Lake event data store ARNs (the id: 3-128 of
+	// [A-Za-z0-9_-], as the handlers' configuration accepts it).
+	eventDataStoreRe = regexp.MustCompile(`^arn:aws[a-z-]*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:eventdatastore/[A-Za-z0-9_-]{3,128}$`)
 	rateRe           = regexp.MustCompile(`^rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)$`)
 	cronRe           = regexp.MustCompile(`^cron\(\S+( \S+){5}\)$`)
 	policyIDs        = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
