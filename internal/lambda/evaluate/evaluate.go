@@ -106,21 +106,21 @@ func (h *Handler) message(ctx context.Context, msg events.SQSMessage, m *metrics
 	}
 	var failed []error
 	for i := range evs {
-		if err := h.event(ctx, &evs[i], m); err != nil {
+		if err := h.HandleEvent(ctx, &evs[i], m); err != nil {
 			failed = append(failed, err)
 		}
 	}
 	return errors.Join(failed...)
 }
 
-// event handles one event once. The processed marker is a conditional
+// HandleEvent handles one event once. The processed marker is a conditional
 // write: a duplicate or redelivered event finds it and does nothing. It is
 // first written as a lease that outlives this invocation only briefly, so
 // an invocation that dies mid-way (a timeout) leaves a marker that has
 // expired by the time SQS redelivers the message; it is removed at once
 // when handling fails, and made to last DefaultProcessedTTL once the event
 // has been handled.
-func (h *Handler) event(ctx context.Context, ev *event.Event, m *metrics.Set) error {
+func (h *Handler) HandleEvent(ctx context.Context, ev *event.Event, m *metrics.Set) error {
 	first, err := h.Store.MarkProcessed(ctx, ev.ID, lease(ctx))
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ import (
 	"github.com/secretwarden/warden/internal/lambda/config"
 	"github.com/secretwarden/warden/internal/lambda/evaluate"
 	"github.com/secretwarden/warden/internal/lambda/live"
+	"github.com/secretwarden/warden/internal/lambda/reads"
 	"github.com/secretwarden/warden/internal/lambda/rotate"
 	"github.com/secretwarden/warden/internal/lambda/sweep"
 	"github.com/secretwarden/warden/internal/policy"
@@ -224,6 +225,12 @@ func (d *Deps) Evaluate() *evaluate.Handler {
 		},
 		Log: d.Log,
 	}
+}
+
+// Reads returns the reads handler: reads from inside the organization feed
+// the access ledger, the others are decided by the evaluate handler.
+func (d *Deps) Reads() *reads.Handler {
+	return &reads.Handler{Org: d.Live, Ledger: d.Store, Decider: d.Evaluate(), Log: d.Log}
 }
 
 // Sweep returns the sweep handler (scheduled fan-out and sweep units).
