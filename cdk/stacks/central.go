@@ -48,10 +48,13 @@ var Handlers = []string{HandlerEvaluate, HandlerSweep, HandlerRotate, HandlerRea
 
 // HandlersFor lists the handlers deployed with cfg: reads only with read events.
 func HandlersFor(cfg config.Config) []string {
-	if cfg.Reads() {
-		return Handlers
+	out := make([]string, 0, len(Handlers))
+	for _, h := range Handlers {
+		if h != HandlerReads || cfg.Reads() {
+			out = append(out, h)
+		}
 	}
-	return Handlers[:3]
+	return out
 }
 
 // Queue names.
