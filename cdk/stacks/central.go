@@ -74,9 +74,9 @@ const (
 // 750 reads leave about 8 KB per SQS record, more than twice the largest
 // sample GetSecretValue event as delivered (3.7 KB with a maximal receipt
 // handle; TestReadsBatchFitsTheInvocationPayload measures them), so batches
-// are cut by size only for unusually large events. Within the window, reads accumulate into one invocation
-// instead of thousands: the per-read cost is the decode, classify and
-// ledger-coalesce work (docs/cost.md).
+// are cut by size only for unusually large events. Within the window, reads
+// accumulate into one invocation instead of thousands: the per-read cost is
+// the decode, classify and ledger-coalesce work (docs/cost.md).
 const (
 	ReadsBatchSize            = 750
 	ReadsBatchingWindowSecond = 30

@@ -31,9 +31,10 @@ const (
 )
 
 // BlockPublicPolicyKey is the condition key of PutResourcePolicy's
-// BlockPublicPolicy parameter (Secrets Manager User Guide, "Permissions
-// reference for AWS Secrets Manager", condition keys:
-// https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html#iam-contextkeys).
+// BlockPublicPolicy parameter, a Bool (Secrets Manager User Guide,
+// "Permissions reference for AWS Secrets Manager", condition keys:
+// https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html).
+// A request without the parameter does not satisfy {"Bool": {key: "true"}}.
 // The responder may put a resource policy only when the request sets it to
 // true, so Secrets Manager itself refuses a policy that grants broad access.
 const BlockPublicPolicyKey = "secretsmanager:BlockPublicPolicy"
