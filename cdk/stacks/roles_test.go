@@ -156,10 +156,25 @@ func TestResponderRole(t *testing.T) {
 	if got := allowedActions(memberRole(memberTpl, "SecretWardenResponder")); len(got) != 0 {
 		t.Errorf("alert-only responder allows %v", got)
 	}
-	want := []string{permissions.DeleteResourcePolicy, permissions.PutResourcePolicy, permissions.RotateSecret}
+	want := []string{permissions.LambdaInvokeFunction, permissions.DeleteResourcePolicy, permissions.PutResourcePolicy, permissions.RotateSecret}
 	if got := allowedActions(memberRole(enforceTpl, "SecretWardenResponder")); !slices.Equal(got, want) {
 		t.Errorf("enforce (%s) responder allows %v, want %v", enforcedPolicy, got, want)
 	}
+	// Secrets Manager API Reference, RotateSecret, "Required permissions":
+	// the caller also needs lambda:InvokeFunction on the rotation function.
+	assertions.Template_FromJSON((*map[string]any)(&enforceTpl), nil).HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+		"RoleName": "SecretWardenResponder",
+		"Policies": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+			"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{
+				"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+					"Sid":      "RotationFunctionsForRotateSecret",
+					"Effect":   "Allow",
+					"Action":   "lambda:InvokeFunction",
+					"Resource": map[string]any{"Fn::Sub": "arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*"},
+				}}),
+			}),
+		})}),
+	})
 	// Secrets Manager User Guide, condition keys: secretsmanager:BlockPublicPolicy.
 	assertions.Template_FromJSON((*map[string]any)(&enforceTpl), nil).HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
 		"RoleName": "SecretWardenResponder",

@@ -138,3 +138,40 @@ func TestSecretValueDetector(t *testing.T) {
 		}
 	}
 }
+
+// The member Responder role holds lambda:InvokeFunction because RotateSecret
+// requires it of its caller on the rotation function (Secrets Manager API
+// Reference, RotateSecret, "Required permissions"). Secret Warden itself
+// never invokes a function: no Go file may import the Lambda API client.
+func TestNoCodePathInvokesFunctions(t *testing.T) {
+	root := repoRoot(t)
+	const lambdaAPI = "github.com/aws/aws-sdk-go-v2/service/lambda"
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if p != root && (strings.HasPrefix(name, ".") || name == "vendor" || name == "node_modules" || name == "cdk.out") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), p, nil, parser.ImportsOnly)
+		if err != nil {
+			return nil // a file that does not parse imports nothing the build uses
+		}
+		for _, imp := range f.Imports {
+			if path, _ := strconv.Unquote(imp.Path.Value); path == lambdaAPI || strings.HasPrefix(path, lambdaAPI+"/") {
+				t.Errorf("%s imports %s: Secret Warden never invokes a Lambda function itself", p, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

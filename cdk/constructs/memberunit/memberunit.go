@@ -170,6 +170,18 @@ func Add(scope constructs.Construct, p Props) (*Unit, error) {
 			Conditions: &map[string]any{"Bool": map[string]any{permissions.BlockPublicPolicyKey: "true"}},
 		}))
 	}
+	if slices.Contains(enforce, permissions.RotateSecret) {
+		// RotateSecret also needs lambda:InvokeFunction on the secret's
+		// rotation function (Secrets Manager API Reference, RotateSecret,
+		// "Required permissions"). Which function a secret rotates with is
+		// the secret's own configuration, so the grant covers this
+		// account's functions; the code never invokes one itself.
+		responder = append(responder, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("RotationFunctionsForRotateSecret"),
+			Actions:   jsii.Strings(permissions.LambdaInvokeFunction),
+			Resources: jsii.Strings(*awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*"), nil)),
+		}))
+	}
 	responder = append(responder, neverRead)
 	u.Roles[permissions.RoleResponder] = u.role(scope, "ResponderRole", cfg.ResponderRoleName, "SecretWardenResponder", cond, p, permissions.RoleResponder,
 		"Secret Warden: remediate resource policies and start emergency rotations (enforce mode only); never reads values", responder)
@@ -253,6 +265,15 @@ func suppress(u *Unit, cfg config.Config) {
 	enforce, _ := permissions.EnforceActions(cfg) // validated by Add
 	if len(enforce) > 0 {
 		responder := []*cdknag.NagPackSuppression{secrets}
+		if slices.Contains(enforce, permissions.RotateSecret) {
+			responder = append(responder, &cdknag.NagPackSuppression{
+				Id: jsii.String("AwsSolutions-IAM5"),
+				Reason: jsii.String("RotateSecret requires lambda:InvokeFunction on the secret's rotation function " +
+					"(Secrets Manager API Reference, RotateSecret); a secret may rotate with any function of this " +
+					"account, and Secret Warden never invokes a function itself."),
+				AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:lambda:*:<AWS::AccountId>:function:*"},
+			})
+		}
 		cdknag.NagSuppressions_AddResourceSuppressions(u.Roles[permissions.RoleResponder], &responder, jsii.Bool(true))
 	}
 }

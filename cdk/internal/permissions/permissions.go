@@ -28,6 +28,13 @@ const (
 	LookupEvents = "cloudtrail:LookupEvents"
 	// BatchImportFindings imports Security Hub findings.
 	BatchImportFindings = "securityhub:BatchImportFindings"
+	// LambdaInvokeFunction is required of RotateSecret's caller on the
+	// secret's rotation function (Secrets Manager API Reference,
+	// RotateSecret, "Required permissions": "You also need
+	// lambda:InvokeFunction permissions on the rotation function").
+	// Secret Warden's code never invokes a function itself (a test in
+	// internal/awsinv fails on any import of the Lambda API client).
+	LambdaInvokeFunction = "lambda:InvokeFunction"
 )
 
 // BlockPublicPolicyKey is the condition key of PutResourcePolicy's
