@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,6 +39,13 @@ const (
 	EnvRotationOrgLimit      = "WARDEN_ROTATION_ORG_LIMIT"
 	EnvDryRun                = "WARDEN_DRY_RUN"
 	EnvPolicyDataFile        = "WARDEN_POLICY_DATA_FILE"
+	EnvResponderRoleName     = "WARDEN_RESPONDER_ROLE_NAME"
+	EnvFindingsRoleName      = "WARDEN_FINDINGS_ROLE_NAME"
+	EnvReadEvents            = "WARDEN_READ_EVENTS"
+	EnvCloudTrailLake        = "WARDEN_CLOUDTRAIL_LAKE_EVENT_DATA_STORE"
+	EnvPoliciesDir           = "WARDEN_POLICIES_DIR"
+	EnvLedgerDays            = "WARDEN_LEDGER_DAYS"
+	EnvBlastRadiusDays       = "WARDEN_BLAST_RADIUS_DAYS"
 )
 
 // Required lists the variables without a default: every handler gets
@@ -52,6 +60,29 @@ const (
 	DefaultRotationDedupeMinutes = 60
 	DefaultRotationAccountLimit  = 10
 	DefaultRotationOrgLimit      = 50
+	// DefaultResponderRoleName is the member role that makes the writes of
+	// enforce mode and emergency rotation.
+	DefaultResponderRoleName = "SecretWardenResponder"
+	// DefaultFindingsRoleName is the member role that imports Security Hub
+	// findings in its own account.
+	DefaultFindingsRoleName = "SecretWardenFindings"
+	// DefaultLedgerDays is how long the access ledger keeps a read.
+	DefaultLedgerDays = 30
+	// DefaultBlastRadiusDays is how far back a compromised principal's
+	// reads are looked for.
+	DefaultBlastRadiusDays = 30
+	// MaxDays bounds WARDEN_LEDGER_DAYS and WARDEN_BLAST_RADIUS_DAYS.
+	MaxDays = 365
+)
+
+// Read-event settings (WARDEN_READ_EVENTS).
+const (
+	// ReadEventsAll: GetSecretValue and BatchGetSecretValue events are
+	// delivered to the reads function and feed the access ledger.
+	ReadEventsAll = "all"
+	// ReadEventsOff: no read event is delivered; the ledger is not used and
+	// blast radius comes from CloudTrail.
+	ReadEventsOff = "off"
 )
 
 // Config is the handlers' configuration.
@@ -91,6 +122,52 @@ type Config struct {
 	// and exceptions) merged over the built-in policies/data.json, shipped
 	// next to the handler binary (WARDEN_POLICY_DATA_FILE).
 	PolicyDataFile string
+	// ResponderRoleName is the member role assumed for remediation and
+	// emergency rotation (WARDEN_RESPONDER_ROLE_NAME, default
+	// SecretWardenResponder).
+	ResponderRoleName string
+	// FindingsRoleName is the member role assumed to import Security Hub
+	// findings in the secret's account (WARDEN_FINDINGS_ROLE_NAME, default
+	// SecretWardenFindings).
+	FindingsRoleName string
+	// ReadEvents is ReadEventsAll or ReadEventsOff (WARDEN_READ_EVENTS,
+	// default all).
+	ReadEvents string
+	// CloudTrailLake is an optional CloudTrail Lake event data store ARN
+	// that blast-radius planning queries instead of LookupEvents
+	// (WARDEN_CLOUDTRAIL_LAKE_EVENT_DATA_STORE).
+	CloudTrailLake string
+	// PoliciesDir is an optional directory of the organization's own Rego
+	// (checks and event rules), loaded beside the built-in policies
+	// (WARDEN_POLICIES_DIR; relative to the handler binary's directory
+	// unless absolute: see ResolvePath).
+	PoliciesDir string
+	// LedgerDays is how long the access ledger keeps a read
+	// (WARDEN_LEDGER_DAYS, 1 to MaxDays, default 30).
+	LedgerDays int
+	// BlastRadiusDays is how far back a compromised principal's reads are
+	// looked for (WARDEN_BLAST_RADIUS_DAYS, 1 to MaxDays, default 30).
+	BlastRadiusDays int
+}
+
+// ReadEventsOn reports whether read events feed the access ledger.
+func (c *Config) ReadEventsOn() bool { return c.ReadEvents != ReadEventsOff }
+
+// LedgerTTL is LedgerDays as a duration.
+func (c *Config) LedgerTTL() time.Duration { return time.Duration(c.LedgerDays) * 24 * time.Hour }
+
+// BlastRadiusWindow is BlastRadiusDays as a duration.
+func (c *Config) BlastRadiusWindow() time.Duration {
+	return time.Duration(c.BlastRadiusDays) * 24 * time.Hour
+}
+
+// ResolvePath makes a relative path relative to dir (the handler binary's
+// directory); an absolute path or "" is returned as is.
+func ResolvePath(p, dir string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
 }
 
 var (
@@ -99,8 +176,11 @@ var (
 	orgIDRe  = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
 	// roleRe allows an IAM path before the name ("audit/SecretWardenAudit").
-	roleRe  = regexp.MustCompile(`^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
-	extIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	roleRe = regexp.MustCompile(`^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
+	// eventDataStoreRe is a CloudTrail Lake event data store's resource:
+	// "eventdatastore/" and its id.
+	eventDataStoreRe = regexp.MustCompile(`^eventdatastore/[a-zA-Z0-9_-]{3,128}$`)
+	extIDRe          = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 )
 
 // Load reads every WARDEN_* variable through getenv (os.Getenv in the
@@ -158,6 +238,18 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		c.AuditRoleName = v
 	}
+	for _, r := range []struct {
+		name, def string
+		into      *string
+	}{{EnvResponderRoleName, DefaultResponderRoleName, &c.ResponderRoleName}, {EnvFindingsRoleName, DefaultFindingsRoleName, &c.FindingsRoleName}} {
+		*r.into = r.def
+		if v := get(r.name); v != "" {
+			if !roleRe.MatchString(v) {
+				bad(r.name, "%q is not an IAM role name", v)
+			}
+			*r.into = v
+		}
+	}
 	if v := get(EnvAuditRoleExternalID); v != "" {
 		if len(v) < 2 || len(v) > 1224 || !extIDRe.MatchString(v) {
 			bad(EnvAuditRoleExternalID, "not a valid ExternalId (2-1224 of letters, digits and +=,.@:/-)")
@@ -193,6 +285,23 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.SecurityHub = boolVar(get(EnvSecurityHub), EnvSecurityHub, bad)
 	c.DryRun = boolVar(get(EnvDryRun), EnvDryRun, bad)
 	c.PolicyDataFile = get(EnvPolicyDataFile)
+	c.PoliciesDir = get(EnvPoliciesDir)
+	switch v := strings.ToLower(get(EnvReadEvents)); v {
+	case "", ReadEventsAll:
+		c.ReadEvents = ReadEventsAll
+	case ReadEventsOff:
+		c.ReadEvents = ReadEventsOff
+	default:
+		bad(EnvReadEvents, "%q is neither %s nor %s", v, ReadEventsAll, ReadEventsOff)
+	}
+	if v := get(EnvCloudTrailLake); v != "" {
+		if a, err := arn.Parse(v); err != nil || a.Service != "cloudtrail" || a.Region == "" || a.AccountID == "" || !eventDataStoreRe.MatchString(a.Resource) {
+			bad(EnvCloudTrailLake, "%q is not a CloudTrail Lake event data store ARN (arn:aws:cloudtrail:REGION:ACCOUNT:eventdatastore/ID)", v)
+		}
+		c.CloudTrailLake = v
+	}
+	c.LedgerDays = rangeVar(get(EnvLedgerDays), EnvLedgerDays, DefaultLedgerDays, 1, MaxDays, bad)
+	c.BlastRadiusDays = rangeVar(get(EnvBlastRadiusDays), EnvBlastRadiusDays, DefaultBlastRadiusDays, 1, MaxDays, bad)
 
 	c.Limits = rails.DefaultLimits()
 	c.Limits.DedupeWindow = time.Duration(intVar(get(EnvRotationDedupeMinutes), EnvRotationDedupeMinutes, DefaultRotationDedupeMinutes, 1, bad)) * time.Minute
@@ -215,6 +324,19 @@ func boolVar(v, name string, bad func(string, string, ...any)) bool {
 	}
 	bad(name, "%q is not a boolean (want true or false)", v)
 	return false
+}
+
+// rangeVar reads a decimal integer between lowest and highest; empty is def.
+func rangeVar(v, name string, def, lowest, highest int, bad func(string, string, ...any)) int {
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lowest || n > highest {
+		bad(name, "%q is not a whole number from %d to %d", v, lowest, highest)
+		return def
+	}
+	return n
 }
 
 // intVar reads a decimal integer of at least lowest; empty is def.

@@ -26,6 +26,13 @@ func full() map[string]string {
 		EnvRotationAccountLimit:  "3",
 		EnvRotationOrgLimit:      "0",
 		EnvDryRun:                "false",
+		EnvResponderRoleName:     "security/SecretWardenResponder",
+		EnvFindingsRoleName:      "SecretWardenFindings",
+		EnvReadEvents:            "off",
+		EnvCloudTrailLake:        "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE",
+		EnvPoliciesDir:           "policies",
+		EnvLedgerDays:            "45",
+		EnvBlastRadiusDays:       "90",
 	}
 }
 
@@ -54,11 +61,24 @@ func TestLoadFull(t *testing.T) {
 	if err := c.Limits.Validate(); err != nil {
 		t.Error(err)
 	}
+	if c.ResponderRoleName != "security/SecretWardenResponder" || c.FindingsRoleName != "SecretWardenFindings" || c.ReadEventsOn() ||
+		c.CloudTrailLake == "" || c.PoliciesDir != "policies" || c.LedgerTTL() != 45*24*time.Hour || c.BlastRadiusWindow() != 90*24*time.Hour {
+		t.Errorf("issue 8 settings %+v", c)
+	}
+}
+
+func TestResolvePath(t *testing.T) {
+	for _, tc := range [][3]string{{"policies", "/var/task", "/var/task/policies"}, {"/opt/p", "/var/task", "/opt/p"}, {"", "/var/task", ""}} {
+		if got := ResolvePath(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("ResolvePath(%q, %q) = %q, want %q", tc[0], tc[1], got, tc[2])
+		}
+	}
 }
 
 func TestLoadDefaults(t *testing.T) {
 	env := full()
-	for _, k := range []string{EnvAuditRoleName, EnvAuditRoleExternalID, EnvModes, EnvSecurityHub, EnvRotationDedupeMinutes, EnvRotationAccountLimit, EnvRotationOrgLimit, EnvDryRun} {
+	for _, k := range []string{EnvAuditRoleName, EnvAuditRoleExternalID, EnvModes, EnvSecurityHub, EnvRotationDedupeMinutes, EnvRotationAccountLimit, EnvRotationOrgLimit, EnvDryRun,
+		EnvResponderRoleName, EnvFindingsRoleName, EnvReadEvents, EnvCloudTrailLake, EnvPoliciesDir, EnvLedgerDays, EnvBlastRadiusDays} {
 		delete(env, k)
 	}
 	c, err := Load(getter(env))
@@ -70,6 +90,10 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.Limits.DedupeWindow != time.Hour || c.Limits.AccountLimit != 10 || c.Limits.OrgLimit != 50 {
 		t.Errorf("default limits %+v", c.Limits)
+	}
+	if c.ResponderRoleName != "SecretWardenResponder" || c.FindingsRoleName != "SecretWardenFindings" || !c.ReadEventsOn() || c.ReadEvents != "all" ||
+		c.CloudTrailLake != "" || c.PoliciesDir != "" || c.LedgerDays != 30 || c.BlastRadiusDays != 30 {
+		t.Errorf("issue 8 defaults %+v", c)
 	}
 	env[EnvModes] = "{}" // what the CDK sets when every policy is alert-only
 	if _, err := Load(getter(env)); err != nil {
@@ -107,6 +131,14 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{EnvRotationDedupeMinutes, "ten", "whole number"},
 		{EnvRotationAccountLimit, "-1", "at least 0"},
 		{EnvRotationOrgLimit, "1.5", "whole number"},
+		{EnvResponderRoleName, "bad role!", "not an IAM role name"},
+		{EnvFindingsRoleName, "a/b c", "not an IAM role name"},
+		{EnvReadEvents, "some", "neither all nor off"},
+		{EnvCloudTrailLake, "arn:aws:cloudtrail:us-east-1:111111111111:trail/x", "not a CloudTrail Lake event data store ARN"},
+		{EnvCloudTrailLake, "eventdatastore/abc", "not a CloudTrail Lake event data store ARN"},
+		{EnvLedgerDays, "0", "from 1 to 365"},
+		{EnvLedgerDays, "366", "from 1 to 365"},
+		{EnvBlastRadiusDays, "x", "from 1 to 365"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
