@@ -11,22 +11,49 @@ const (
 	actorUnknown = "Unknown"
 )
 
+// identity holds the userIdentity fields an Actor is normalized from, as
+// read from a decoded record (actorOf) or a typed one (DecodeRead).
+type identity struct {
+	typ, arn, accountID, principalID, userName, invokedBy, accessKeyID string
+	mfa, fromConsole                                                   bool
+	issuerARN, issuerUserName, onBehalfOfUserID                        string
+}
+
 // actorOf normalizes a CloudTrail userIdentity (any JSON; a non-object gives
 // an Unknown actor). fromConsole is the record's sessionCredentialFromConsole.
 func actorOf(v any, fromConsole any) Actor {
 	id, _ := v.(map[string]any)
-	a := Actor{
-		Type:             str(id, "type"),
-		ARN:              str(id, "arn"),
-		AccountID:        str(id, "accountId"),
-		PrincipalID:      str(id, "principalId"),
-		UserName:         str(id, "userName"),
-		InvokedBy:        str(id, "invokedBy"),
-		AccessKeyID:      str(id, "accessKeyId"),
-		MFAAuthenticated: boolish(mustPath(id, "sessionContext", "attributes", "mfaAuthenticated")),
-		FromConsole:      boolish(fromConsole),
-	}
 	issuer := obj(id, "sessionContext", "sessionIssuer")
+	return identity{
+		typ:              str(id, "type"),
+		arn:              str(id, "arn"),
+		accountID:        str(id, "accountId"),
+		principalID:      str(id, "principalId"),
+		userName:         str(id, "userName"),
+		invokedBy:        str(id, "invokedBy"),
+		accessKeyID:      str(id, "accessKeyId"),
+		mfa:              boolish(mustPath(id, "sessionContext", "attributes", "mfaAuthenticated")),
+		fromConsole:      boolish(fromConsole),
+		issuerARN:        str(issuer, "arn"),
+		issuerUserName:   str(issuer, "userName"),
+		onBehalfOfUserID: str(id, "onBehalfOf", "userId"),
+	}.actor()
+}
+
+// actor normalizes the identity: the type of a service or of no identity,
+// the principal ARN policies match on, the account from the ARN.
+func (i identity) actor() Actor {
+	a := Actor{
+		Type:             i.typ,
+		ARN:              i.arn,
+		AccountID:        i.accountID,
+		PrincipalID:      i.principalID,
+		UserName:         i.userName,
+		InvokedBy:        i.invokedBy,
+		AccessKeyID:      i.accessKeyID,
+		MFAAuthenticated: i.mfa,
+		FromConsole:      i.fromConsole,
+	}
 	switch {
 	case a.Type == "" && a.InvokedBy != "":
 		a.Type = actorAWSService
@@ -35,12 +62,12 @@ func actorOf(v any, fromConsole any) Actor {
 	}
 	switch a.Type {
 	case "AssumedRole":
-		a.PrincipalARN = str(issuer, "arn")
+		a.PrincipalARN = i.issuerARN
 		if a.PrincipalARN == "" {
 			a.PrincipalARN = roleARNFromSession(a.ARN)
 		}
 		if a.UserName == "" {
-			a.UserName = str(issuer, "userName")
+			a.UserName = i.issuerUserName
 		}
 	case "Root":
 		if a.ARN == "" && a.AccountID != "" {
@@ -49,7 +76,7 @@ func actorOf(v any, fromConsole any) Actor {
 		a.PrincipalARN = a.ARN
 	case "IdentityCenterUser":
 		if a.PrincipalID == "" {
-			a.PrincipalID = str(id, "onBehalfOf", "userId")
+			a.PrincipalID = i.onBehalfOfUserID
 		}
 		a.PrincipalARN = a.ARN
 	default:

@@ -138,34 +138,50 @@ func (r SecretRef) Resolved(arn string) SecretRef {
 // from the response or resources is used alone. An event that names no
 // secret (ListSecrets, filters only) gives an empty reference.
 func secretsOf(rec map[string]any, name string, req, resp, additional map[string]any) (SecretRef, []SecretRef) {
-	var list []SecretRef
+	var list []string
 	if v, ok := field(req, "secretIdList"); ok {
 		if items, ok := v.([]any); ok {
 			for _, it := range items {
 				if s := scalarString(it); s != "" {
-					list = append(list, NewSecretRef(s))
+					list = append(list, s)
 				} else if o, ok := it.(map[string]any); ok {
 					if s := str(o, "secretId"); s != "" {
-						list = append(list, NewSecretRef(s))
+						list = append(list, s)
 					}
 				}
 			}
 		}
 	}
+	create := ""
+	if name == "CreateSecret" {
+		create = str(req, "name")
+	}
+	return secretRefs(str(req, "secretId"), list, str(additional, "SecretId"), create, candidateARNs(rec, resp))
+}
 
+// secretRefs is secretsOf over the values it reads: the request's secretId
+// and secretIdList, the additional data's SecretId, CreateSecret's name and
+// the candidate full ARNs of the response and resources.
+func secretRefs(secretID string, idList []string, additionalID, createName string, candidates []string) (SecretRef, []SecretRef) {
+	var list []SecretRef
+	for _, s := range idList {
+		if s != "" {
+			list = append(list, NewSecretRef(s))
+		}
+	}
 	var ref SecretRef
 	switch {
-	case str(req, "secretId") != "":
-		ref = NewSecretRef(str(req, "secretId"))
+	case secretID != "":
+		ref = NewSecretRef(secretID)
 	case len(list) > 0:
 		ref = list[0]
-	case str(additional, "SecretId") != "":
-		ref = NewSecretRef(str(additional, "SecretId"))
-	case name == "CreateSecret" && str(req, "name") != "":
-		ref = NewSecretRef(str(req, "name"))
+	case additionalID != "":
+		ref = NewSecretRef(additionalID)
+	case createName != "":
+		ref = NewSecretRef(createName)
 	}
 
-	for _, cand := range candidateARNs(rec, resp) {
+	for _, cand := range candidates {
 		a, ok := ParseSecretARN(cand)
 		if !ok || !a.Full {
 			continue
