@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -103,11 +104,14 @@ func (m *Memory) Rotated(secret string, t time.Time) bool {
 	return false
 }
 
-// ActorKeys are the identifiers the access ledger knows a principal by.
+// ActorKeys are the identifiers the access ledger knows a principal by:
+// the first is the principal itself (the principal id CloudTrail gives,
+// else the first ARN), the others are aliases of it (the session and
+// principal ARNs, the access key id).
 func ActorKeys(a event.Actor) []string {
 	keys := []string{}
-	for _, k := range []string{a.PrincipalID, a.AccessKeyID, a.ARN, a.PrincipalARN} {
-		if k != "" {
+	for _, k := range []string{a.PrincipalID, a.ARN, a.PrincipalARN, a.AccessKeyID} {
+		if k != "" && !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
 	}

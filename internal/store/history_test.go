@@ -49,7 +49,7 @@ func TestHistoryDegradesSafely(t *testing.T) {
 	s, fake, _ := newStore(t)
 	h := store.NewHistory(context.Background(), s)
 	down := errors.New("dynamodb unavailable")
-	for _, op := range []string{"GetItem", "PutItem", "Query", "BatchWriteItem"} {
+	for _, op := range []string{"GetItem", "PutItem", "Query", "UpdateItem"} {
 		fake.Err[op] = down
 	}
 	if !h.Rotated(arnA, t0) {

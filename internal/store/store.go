@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	smithytime "github.com/aws/smithy-go/time"
 
 	"github.com/secretwarden/warden/internal/defaults"
 )
@@ -49,11 +48,6 @@ type QueryAPI interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
-// BatchWriteItemAPI is the DynamoDB BatchWriteItem call.
-type BatchWriteItemAPI interface {
-	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
-}
-
 // DB is every DynamoDB call the store makes; *dynamodb.Client satisfies it.
 type DB interface {
 	GetItemAPI
@@ -61,7 +55,6 @@ type DB interface {
 	UpdateItemAPI
 	DeleteItemAPI
 	QueryAPI
-	BatchWriteItemAPI
 }
 
 // Attribute names of the table's keys and TTL (the deployment contract).
@@ -81,8 +74,9 @@ type Store struct {
 	Now func() time.Time
 	// Log receives warnings; it never gets request parameters (default slog.Default()).
 	Log *slog.Logger
-	// Sleep waits between BatchWriteItem retries (default: a context-aware timer).
-	Sleep func(ctx context.Context, d time.Duration) error
+	// LedgerTTL is how long the access ledger keeps a read after the end of
+	// its UTC day (WARDEN_LEDGER_DAYS; default LedgerTTL).
+	LedgerTTL time.Duration
 }
 
 // New returns a store over db and table.
@@ -93,13 +87,6 @@ func New(db DB, table string) *Store {
 func (s *Store) now() time.Time { return defaults.Now(s.Now) }
 
 func (s *Store) log() *slog.Logger { return defaults.Logger(s.Log) }
-
-func (s *Store) sleep(ctx context.Context, d time.Duration) error {
-	if s.Sleep != nil {
-		return s.Sleep(ctx, d)
-	}
-	return smithytime.SleepWithContext(ctx, d)
-}
 
 // tsLayout is a fixed-width RFC 3339 UTC layout: strings in it sort as the
 // times they denote, so conditions and key ranges can compare them.

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -16,9 +15,8 @@ var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 // clock is a settable test clock.
 type clock struct{ now time.Time }
 
-func (c *clock) Now() time.Time                    { return c.now }
-func (c *clock) Advance(d time.Duration)           { c.now = c.now.Add(d) }
-func noSleep(context.Context, time.Duration) error { return nil }
+func (c *clock) Now() time.Time          { return c.now }
+func (c *clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 func newStore(t *testing.T) (*store.Store, *storetest.Fake, *clock) {
 	t.Helper()
@@ -26,6 +24,5 @@ func newStore(t *testing.T) (*store.Store, *storetest.Fake, *clock) {
 	c := &clock{now: t0}
 	s := store.New(fake, table)
 	s.Now = c.Now
-	s.Sleep = noSleep
 	return s, fake, c
 }
