@@ -23,6 +23,13 @@ func IsValueRead(ev *Event) bool {
 // fails the typed decode, and the caller falls back to Decode.
 type (
 	readEnvelope struct {
+		// Decode reads a document with any of these as a container or an
+		// embedded document: such a body is left to it.
+		Records         gojson.RawMessage `json:"Records"`
+		Events          gojson.RawMessage `json:"Events"`
+		Findings        gojson.RawMessage `json:"Findings"`
+		CloudTrailEvent gojson.RawMessage `json:"CloudTrailEvent"`
+
 		ID         string      `json:"id"`
 		DetailType string      `json:"detail-type"`
 		Source     string      `json:"source"`
@@ -93,13 +100,15 @@ func DecodeRead(body []byte) (ev Event, ok bool) {
 	if len(body) == 0 || body[0] != '{' {
 		return Event{}, false
 	}
-	// Decode tells shapes apart by exact top-level keys, JSON field names
-	// otherwise match in any case: only the canonical envelope is read here.
-	if !bytes.Contains(body, keyDetailType) || !bytes.Contains(body, keyDetail) || containsAny(body, containerKeys) {
+	// Decode tells an envelope by its exact keys "detail-type" and
+	// "detail", while JSON field names otherwise match in any case: only
+	// envelopes with those keys, as EventBridge writes them, are read here.
+	if !bytes.Contains(body, keyDetailType) || !bytes.Contains(body, keyDetail) {
 		return Event{}, false
 	}
 	var env readEnvelope
-	if err := gojson.Unmarshal(body, &env); err != nil || env.Detail == nil || env.DetailType != DetailTypeAPICall {
+	if err := gojson.Unmarshal(body, &env); err != nil || env.Detail == nil || env.DetailType != DetailTypeAPICall ||
+		env.Records != nil || env.Events != nil || env.Findings != nil || env.CloudTrailEvent != nil {
 		return Event{}, false
 	}
 	rec := env.Detail
@@ -161,18 +170,6 @@ func DecodeRead(body []byte) (ev Event, ok bool) {
 }
 
 var (
-	keyDetailType = []byte(`"detail-type"`)
-	keyDetail     = []byte(`"detail"`)
-	// containerKeys are the keys that make Decode read a document as a
-	// container or an embedded document.
-	containerKeys = [][]byte{[]byte(`"Records"`), []byte(`"Events"`), []byte(`"Findings"`), []byte(`"CloudTrailEvent"`)}
+	keyDetailType = []byte(`"detail-type":`)
+	keyDetail     = []byte(`"detail":`)
 )
-
-func containsAny(b []byte, subs [][]byte) bool {
-	for _, s := range subs {
-		if bytes.Contains(b, s) {
-			return true
-		}
-	}
-	return false
-}

@@ -198,11 +198,23 @@ func FuzzDecodeRead(f *testing.F) {
 	})
 }
 
-// canonical reports whether data is JSON without two keys of one object
-// that are equal under case folding (as CloudTrail and EventBridge write
-// it): Decode prefers the exact key of such a pair, DecodeRead does not
-// tell them apart.
+// canonical reports whether data is JSON as CloudTrail and EventBridge
+// write it: no two keys of one object equal under case folding (Decode
+// prefers the exact key of such a pair, DecodeRead does not tell them
+// apart), and the envelope's "detail" and "detail-type" in that case
+// (Decode tells an envelope by those exact keys).
 func canonical(data []byte) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return false
+	}
+	for k := range top {
+		for _, want := range []string{"detail", "detail-type"} {
+			if strings.EqualFold(k, want) && k != want {
+				return false
+			}
+		}
+	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	var walk func() bool
 	walk = func() bool {

@@ -102,7 +102,15 @@ func (b *Builder) InOrganization(accountID string) bool { return b.orgIDs[accoun
 // organization: its account is a member, or it is an AWS service acting on
 // the organization's behalf.
 func (b *Builder) ActorInOrganization(a event.Actor) bool {
-	return a.Type == "AWSService" || a.InvokedBy != "" || b.InOrganization(a.AccountID)
+	return ActorInOrganization(a, b.InOrganization)
+}
+
+// ActorInOrganization reports whether an actor acts from inside the
+// organization whose member accounts member tells: its account is a member,
+// or it is an AWS service acting on the organization's behalf. An actor that
+// cannot be identified (no account) is outside.
+func ActorInOrganization(a event.Actor, member func(accountID string) bool) bool {
+	return a.Type == "AWSService" || a.InvokedBy != "" || a.AccountID != "" && member(a.AccountID)
 }
 
 // Account returns the account, or nil when it is not in the organization.

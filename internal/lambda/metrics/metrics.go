@@ -38,6 +38,27 @@ const (
 	DuplicateEvents = "DuplicateEvents"
 	// UnitsQueued counts the account-regions a scheduled sweep queued.
 	UnitsQueued = "UnitsQueued"
+	// ReadsInside counts successful value reads from inside the
+	// organization (they only feed the access ledger).
+	ReadsInside = "ReadsInside"
+	// ReadsDecided counts the events of the reads queue decided in full
+	// (from outside the organization or an unknown caller, access denied,
+	// another event, or one a custom event rule responds to).
+	ReadsDecided = "ReadsDecided"
+	// ReadsFailed counts failed value reads that are not access denied,
+	// which no event rule responds to (not decided).
+	ReadsFailed = "ReadsFailed"
+	// ReadsUnattributed counts reads from inside that name no principal or
+	// no secret (nothing to record in the ledger).
+	ReadsUnattributed = "ReadsUnattributed"
+	// LedgerWrites counts the conditional ledger writes made; LedgerCoalesced
+	// the reads whose write was coalesced with another one (same principal,
+	// secret and UTC day in the batch, or already written by this process).
+	LedgerWrites    = "LedgerWrites"
+	LedgerCoalesced = "LedgerCoalesced"
+	// SecurityHubImportFailures counts account-regions whose Security Hub
+	// import failed (after retries) in an invocation.
+	SecurityHubImportFailures = "SecurityHubImportFailures"
 )
 
 // Core are the contract's metrics, emitted (as 0 when nothing happened) on

@@ -230,7 +230,7 @@ func (d *Deps) Evaluate() *evaluate.Handler {
 // Reads returns the reads handler: reads from inside the organization feed
 // the access ledger, the others are decided by the evaluate handler.
 func (d *Deps) Reads() *reads.Handler {
-	return &reads.Handler{Org: d.Live, Ledger: d.Store, Decider: d.Evaluate(), Log: d.Log}
+	return &reads.Handler{Org: d.Live, OrganizationID: d.Config.OrganizationID, Ledger: d.Store, Decider: d.Evaluate(), Log: d.Log}
 }
 
 // Sweep returns the sweep handler (scheduled fan-out and sweep units).
