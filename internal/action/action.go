@@ -29,11 +29,6 @@ type BatchImportFindingsAPI interface {
 	BatchImportFindings(ctx context.Context, in *securityhub.BatchImportFindingsInput, opts ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error)
 }
 
-// BatchUpdateFindingsAPI is the Security Hub BatchUpdateFindings call.
-type BatchUpdateFindingsAPI interface {
-	BatchUpdateFindings(ctx context.Context, in *securityhub.BatchUpdateFindingsInput, opts ...func(*securityhub.Options)) (*securityhub.BatchUpdateFindingsOutput, error)
-}
-
 // PutEventsAPI is the EventBridge PutEvents call.
 type PutEventsAPI interface {
 	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
@@ -54,9 +49,9 @@ type DeleteResourcePolicyAPI interface {
 	DeleteResourcePolicy(ctx context.Context, in *secretsmanager.DeleteResourcePolicyInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.DeleteResourcePolicyOutput, error)
 }
 
-// ResourcePolicyAPI is the calls a remediation makes.
-type ResourcePolicyAPI interface {
-	GetResourcePolicyAPI
+// ResourcePolicyWriteAPI is the writes a remediation (or a restore) makes,
+// through the Responder role.
+type ResourcePolicyWriteAPI interface {
 	PutResourcePolicyAPI
 	DeleteResourcePolicyAPI
 }
@@ -71,8 +66,9 @@ type SendMessageAPI interface {
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 }
 
-// ClientFor returns a client for a member account and region (typically
-// through the assumed audit role, cached by the caller).
+// ClientFor returns a client for a member account and region, through the
+// member role its calls need (member.Clients: Audit for reads, Responder for
+// writes, Findings for Security Hub), cached by the provider.
 type ClientFor[T any] func(ctx context.Context, accountID, region string) (T, error)
 
 // Action kinds (decide.Action.Kind).

@@ -49,7 +49,7 @@ func newRig(t *testing.T, modes action.Modes) *rig {
 		Modes:         modes,
 		Alerts:        &action.SNS{API: r.sns, TopicARN: topic},
 		Events:        &action.EventBridge{API: r.bus, Sleep: noSleep},
-		Remediator:    &action.Remediator{Clients: policyClients(r.sm, nil)},
+		Remediator:    &action.Remediator{Reads: policyReads(r.sm, nil), Writes: policyWrites(r.sm, nil)},
 		Rotator:       &action.DirectRotator{Rails: newRails(r.sm, r.st, clock, nil), Clients: rotateClients(r.sm), Log: quiet},
 		Dedupe:        r.st,
 		PriorPolicies: r.st,

@@ -53,12 +53,14 @@ func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sn
 	return &sns.PublishOutput{MessageId: aws.String(fmt.Sprintf("m-%d", len(f.in)))}, nil
 }
 
-// fakeHub records BatchImportFindings and BatchUpdateFindings calls and
-// fails the findings whose Id is in fail.
+// fakeHub is Security Hub in one account and region: it records the
+// BatchImportFindings calls, fails the findings whose Id is in fail (with
+// that error code, once when the code is transient) and the calls with err.
 type fakeHub struct {
-	imports [][]shtypes.AwsSecurityFinding
-	updates []*securityhub.BatchUpdateFindingsInput
-	fail    map[string]bool
+	account, region string
+	imports         [][]shtypes.AwsSecurityFinding
+	fail            map[string]string
+	err             error
 }
 
 func (f *fakeHub) BatchImportFindings(_ context.Context, in *securityhub.BatchImportFindingsInput, _ ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error) {
@@ -66,10 +68,22 @@ func (f *fakeHub) BatchImportFindings(_ context.Context, in *securityhub.BatchIm
 		return nil, errors.New("InvalidInputException: more than 100 findings")
 	}
 	f.imports = append(f.imports, in.Findings)
+	if f.err != nil {
+		return nil, f.err
+	}
 	out := &securityhub.BatchImportFindingsOutput{}
 	for _, x := range in.Findings {
-		if f.fail[aws.ToString(x.Id)] {
-			out.FailedFindings = append(out.FailedFindings, shtypes.ImportFindingsError{Id: x.Id, ErrorCode: aws.String("InvalidInput"), ErrorMessage: aws.String("bad")})
+		// With the default product ARN, only the calling account's own
+		// findings are accepted (API Reference, "BatchImportFindings").
+		if f.account != "" && (aws.ToString(x.AwsAccountId) != f.account || aws.ToString(x.ProductArn) != action.ProductARN("aws", f.region, f.account)) {
+			out.FailedFindings = append(out.FailedFindings, shtypes.ImportFindingsError{Id: x.Id, ErrorCode: aws.String("AccessDeniedException"), ErrorMessage: aws.String("not this account's finding")})
+			continue
+		}
+		if code := f.fail[aws.ToString(x.Id)]; code != "" {
+			out.FailedFindings = append(out.FailedFindings, shtypes.ImportFindingsError{Id: x.Id, ErrorCode: aws.String(code), ErrorMessage: aws.String("bad")})
+			if code == "ThrottlingException" {
+				delete(f.fail, aws.ToString(x.Id))
+			}
 		}
 	}
 	out.FailedCount = aws.Int32(int32(len(out.FailedFindings)))
@@ -77,9 +91,32 @@ func (f *fakeHub) BatchImportFindings(_ context.Context, in *securityhub.BatchIm
 	return out, nil
 }
 
-func (f *fakeHub) BatchUpdateFindings(_ context.Context, in *securityhub.BatchUpdateFindingsInput, _ ...func(*securityhub.Options)) (*securityhub.BatchUpdateFindingsOutput, error) {
-	f.updates = append(f.updates, in)
-	return &securityhub.BatchUpdateFindingsOutput{ProcessedFindings: in.FindingIdentifiers}, nil
+// hubs are the Security Hubs of several account-regions, handed out as
+// SecurityHub.Clients does (a role that cannot be assumed fails there).
+type hubs struct {
+	by     map[string]*fakeHub
+	denied map[string]bool
+	asked  []string
+}
+
+func newHubs() *hubs { return &hubs{by: map[string]*fakeHub{}, denied: map[string]bool{}} }
+
+func (h *hubs) get(account, region string) *fakeHub {
+	k := account + "/" + region
+	if h.by[k] == nil {
+		h.by[k] = &fakeHub{account: account, region: region, fail: map[string]string{}}
+	}
+	return h.by[k]
+}
+
+func (h *hubs) clients() action.ClientFor[action.BatchImportFindingsAPI] {
+	return func(_ context.Context, account, region string) (action.BatchImportFindingsAPI, error) {
+		h.asked = append(h.asked, account+"/"+region)
+		if h.denied[account] {
+			return nil, errors.New("assume role arn:aws:iam::" + account + ":role/SecretWardenFindings: AccessDenied")
+		}
+		return h.get(account, region), nil
+	}
 }
 
 // fakeBus records PutEvents calls; failFirst[i] makes the i-th entry of the
@@ -174,11 +211,23 @@ func (f *fakeSM) calls() int {
 	return len(f.puts) + f.deletes + len(f.rotates)
 }
 
-// policyClients resolves every account and region to sm, recording where.
-func policyClients(sm *fakeSM, where *[]string) action.ClientFor[action.ResourcePolicyAPI] {
-	return func(_ context.Context, account, region string) (action.ResourcePolicyAPI, error) {
+// policyReads resolves every account and region to sm, recording where
+// (the Audit role's reads).
+func policyReads(sm *fakeSM, where *[]string) action.ClientFor[action.GetResourcePolicyAPI] {
+	return func(_ context.Context, account, region string) (action.GetResourcePolicyAPI, error) {
 		if where != nil {
-			*where = append(*where, account+"/"+region)
+			*where = append(*where, "read "+account+"/"+region)
+		}
+		return sm, nil
+	}
+}
+
+// policyWrites resolves every account and region to sm, recording where
+// (the Responder role's writes).
+func policyWrites(sm *fakeSM, where *[]string) action.ClientFor[action.ResourcePolicyWriteAPI] {
+	return func(_ context.Context, account, region string) (action.ResourcePolicyWriteAPI, error) {
+		if where != nil {
+			*where = append(*where, "write "+account+"/"+region)
 		}
 		return sm, nil
 	}

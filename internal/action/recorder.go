@@ -15,12 +15,17 @@ type FindingStore interface {
 	Record(ctx context.Context, f finding.Finding) (store.Transition, error)
 	Get(ctx context.Context, secretARN, policyID string) (finding.Finding, bool, error)
 	OweAlert(ctx context.Context, secretARN, policyID string, seen time.Time) error
+	OweHub(ctx context.Context, secretARN, policyID string, seen time.Time) error
 }
 
 // Recorder records findings and reports their changes: an SNS alert when a
 // finding starts failing or is resolved (only changes alert), Security Hub
-// for every changed or still-failing finding (RESOLVED when it passes
-// again), and a "Secret Warden Finding" event per change.
+// for every changed or still-failing finding (PASSED and ARCHIVED when it
+// clears), in the finding's own account and region, and a "Secret Warden
+// Finding" event per change. A Security Hub import that fails is owed to the
+// finding's next recording (OweHub) and reported in Recorded.HubErr, without
+// failing the recording: one account's Security Hub never holds back the
+// others, nor the findings state.
 type Recorder struct {
 	Store FindingStore
 	// Alerts, Hub and Events are each optional.
@@ -38,6 +43,8 @@ type Recorded struct {
 	Finding    finding.Finding
 	Transition store.Transition
 	Err        error
+	// HubErr is why the finding's Security Hub import failed (it is owed).
+	HubErr error
 }
 
 // Record records fs and reports the changes. Every finding is attempted;
@@ -61,7 +68,8 @@ func (r *Recorder) Record(ctx context.Context, fs []finding.Finding) ([]Recorded
 	if r.DryRun {
 		return out, errors.Join(errs...)
 	}
-	var hub, resolved []finding.Finding
+	var hub []finding.Finding
+	var hubIdx []int
 	var evs []Event
 	for i := range out {
 		rec := &out[i]
@@ -80,23 +88,31 @@ func (r *Recorder) Record(ctx context.Context, fs []finding.Finding) ([]Recorded
 				errs = append(errs, err)
 			}
 		}
-		switch {
-		case tr.Resolved():
-			resolved = append(resolved, f)
-		case tr.Changed() || (tr.Change == store.ChangeUnchanged && f.Status.Failing()):
+		if tr.Changed() || tr.HubOwed || (tr.Change == store.ChangeUnchanged && f.Status.Failing()) {
 			hub = append(hub, f)
+			hubIdx = append(hubIdx, i)
 		}
 		if tr.Changed() {
 			evs = append(evs, Event{DetailType: DetailTypeFinding, Detail: FindingDetail{Finding: f, Transition: tr.String()},
 				Resources: []string{f.SecretARN}, Time: f.LastSeen})
 		}
 	}
-	if r.Hub != nil {
-		if err := r.Hub.Import(ctx, hub); err != nil {
-			errs = append(errs, err)
-		}
-		if err := r.Hub.Resolve(ctx, resolved); err != nil {
-			errs = append(errs, err)
+	if r.Hub != nil && len(hub) > 0 {
+		for _, fail := range r.Hub.Import(ctx, hub) {
+			for _, f := range fail.Findings {
+				for k, cand := range hub {
+					rec := &out[hubIdx[k]]
+					if cand.SecretARN != f.SecretARN || cand.PolicyID != f.PolicyID {
+						continue
+					}
+					rec.HubErr = fail.Err
+					if err := r.Store.OweHub(ctx, f.SecretARN, f.PolicyID, rec.Transition.LastSeen); err != nil {
+						// Not owed: the message must be retried to import it.
+						rec.Err = errors.Join(rec.Err, fail.Err, err)
+						errs = append(errs, fmt.Errorf("%w (and it could not be owed: %w)", fail.Err, err))
+					}
+				}
+			}
 		}
 	}
 	if r.Events != nil {
@@ -105,6 +121,24 @@ func (r *Recorder) Record(ctx context.Context, fs []finding.Finding) ([]Recorded
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// HubFailures lists the account-regions whose Security Hub import failed,
+// "ACCOUNT/REGION: why", once each.
+func HubFailures(recs []Recorded) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range recs {
+		if r.HubErr == nil {
+			continue
+		}
+		k := r.Finding.AccountID + "/" + r.Finding.Region
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k+": "+r.HubErr.Error())
+		}
+	}
+	return out
 }
 
 // transition records f, or in a dry run tells what recording would do.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,9 +18,10 @@ import (
 
 func TestRecorderOnlyChangesAlert(t *testing.T) {
 	st := newStore(t, func() time.Time { return t0 })
-	sn, hub, bus := &fakeSNS{}, &fakeHub{}, &fakeBus{}
+	sn, hs, bus := &fakeSNS{}, newHubs(), &fakeBus{}
+	hub := hs.get(acct, region)
 	rec := &action.Recorder{Store: st, Alerts: &action.SNS{API: sn, TopicARN: topic},
-		Hub: &action.SecurityHub{ImportAPI: hub, UpdateAPI: hub}, Events: &action.EventBridge{API: bus, Sleep: noSleep}}
+		Hub: &action.SecurityHub{Clients: hs.clients()}, Events: &action.EventBridge{API: bus, Sleep: noSleep}}
 	ctx := context.Background()
 	f := failing()
 	f.LastSeen = t0
@@ -43,8 +45,11 @@ func TestRecorderOnlyChangesAlert(t *testing.T) {
 
 	f.Status, f.LastSeen = finding.StatusPass, t0.Add(2*time.Hour)
 	out, _ = rec.Record(ctx, []finding.Finding{f})
-	if !out[0].Transition.Resolved() || len(sn.in) != 2 || len(hub.updates) != 1 || len(bus.calls) != 2 {
-		t.Fatalf("resolved: %+v alerts %d updates %d events %d", out[0].Transition, len(sn.in), len(hub.updates), len(bus.calls))
+	if !out[0].Transition.Resolved() || len(sn.in) != 2 || len(hub.imports) != 3 || len(bus.calls) != 2 {
+		t.Fatalf("resolved: %+v alerts %d imports %d events %d", out[0].Transition, len(sn.in), len(hub.imports), len(bus.calls))
+	}
+	if cleared := hub.imports[2][0]; cleared.Compliance.Status != "PASSED" || cleared.RecordState != "ARCHIVED" {
+		t.Fatalf("a finding that clears is updated PASSED and ARCHIVED: %s %s", cleared.Compliance.Status, cleared.RecordState)
 	}
 	var a action.Alert
 	_ = json.Unmarshal([]byte(aws.ToString(sn.in[1].Message)), &a)
@@ -56,6 +61,43 @@ func TestRecorderOnlyChangesAlert(t *testing.T) {
 	rec.Record(ctx, []finding.Finding{f})
 	if len(hub.imports) != 3 || len(sn.in) != 2 {
 		t.Fatal("an unchanged pass is neither imported nor alerted")
+	}
+}
+
+// A failed Security Hub import does not fail the recording: it is owed to
+// the pair's next recording, which imports it whatever its status.
+func TestRecorderOwesFailedImports(t *testing.T) {
+	st := newStore(t, func() time.Time { return t0 })
+	hs := newHubs()
+	hub := hs.get(acct, region)
+	rec := &action.Recorder{Store: st, Hub: &action.SecurityHub{Clients: hs.clients()}}
+	ctx := context.Background()
+	f := failing()
+	f.LastSeen = t0
+	if _, err := rec.Record(ctx, []finding.Finding{f}); err != nil {
+		t.Fatal(err)
+	}
+	// It clears while Security Hub is unavailable in its account.
+	hub.err = errors.New("ServiceUnavailableException")
+	f.Status, f.LastSeen = finding.StatusPass, t0.Add(time.Hour)
+	out, err := rec.Record(ctx, []finding.Finding{f})
+	if err != nil || out[0].HubErr == nil || !out[0].Transition.Resolved() {
+		t.Fatalf("the import failure is reported, not an error: %+v %v", out, err)
+	}
+	if got := action.HubFailures(out); len(got) != 1 || !strings.HasPrefix(got[0], acct+"/"+region+": ") {
+		t.Errorf("failures by account-region: %v", got)
+	}
+	hub.err = nil
+	n := len(hub.imports)
+	f.LastSeen = t0.Add(2 * time.Hour)
+	out, _ = rec.Record(ctx, []finding.Finding{f})
+	if !out[0].Transition.HubOwed || len(hub.imports) != n+1 || hub.imports[n][0].RecordState != "ARCHIVED" {
+		t.Fatalf("an unchanged pass owing its import is imported: %+v, %d imports", out[0].Transition, len(hub.imports)-n)
+	}
+	f.LastSeen = t0.Add(3 * time.Hour)
+	out, _ = rec.Record(ctx, []finding.Finding{f})
+	if out[0].Transition.HubOwed || len(hub.imports) != n+1 {
+		t.Fatal("once imported, nothing is owed")
 	}
 }
 

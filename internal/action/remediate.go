@@ -13,8 +13,12 @@ import (
 
 // Remediator removes offending statements from a secret's resource policy.
 type Remediator struct {
-	// Clients reaches Secrets Manager in the secret's account and region.
-	Clients ClientFor[ResourcePolicyAPI]
+	// Reads reaches GetResourcePolicy in the secret's account and region
+	// (the Audit role).
+	Reads ClientFor[GetResourcePolicyAPI]
+	// Writes reaches PutResourcePolicy and DeleteResourcePolicy there (the
+	// Responder role, whose PutResourcePolicy requires BlockPublicPolicy).
+	Writes ClientFor[ResourcePolicyWriteAPI]
 	// DryRun reads the current policy and plans, but writes nothing.
 	DryRun bool
 }
@@ -76,14 +80,14 @@ func (r *Remediator) Remediate(ctx context.Context, req RemediationRequest) (Rem
 	if err != nil {
 		return res, fmt.Errorf("remediate: decided policy: %w", err)
 	}
-	if r.Clients == nil {
+	if r.Reads == nil || r.Writes == nil {
 		return res, errors.New("remediate: no Secrets Manager client configured")
 	}
-	api, err := r.Clients(ctx, ref.account, ref.region)
+	reader, err := r.Reads(ctx, ref.account, ref.region)
 	if err != nil {
 		return res, fmt.Errorf("remediate: reach secrets manager in %s/%s: %w", ref.account, ref.region, err)
 	}
-	out, err := api.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: aws.String(req.SecretARN)})
+	out, err := reader.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: aws.String(req.SecretARN)})
 	if err != nil {
 		return res, fmt.Errorf("remediate: get resource policy: %w", err)
 	}
@@ -126,6 +130,10 @@ func (r *Remediator) Remediate(ctx context.Context, req RemediationRequest) (Rem
 		if r.DryRun {
 			return res, nil
 		}
+		api, err := r.Writes(ctx, ref.account, ref.region)
+		if err != nil {
+			return res, fmt.Errorf("remediate: reach secrets manager in %s/%s to write: %w", ref.account, ref.region, err)
+		}
 		if _, err := api.DeleteResourcePolicy(ctx, &secretsmanager.DeleteResourcePolicyInput{SecretId: aws.String(req.SecretARN)}); err != nil {
 			return res, fmt.Errorf("remediate: delete resource policy: %w", err)
 		}
@@ -139,6 +147,14 @@ func (r *Remediator) Remediate(ctx context.Context, req RemediationRequest) (Rem
 	if r.DryRun {
 		return res, nil
 	}
+	api, err := r.Writes(ctx, ref.account, ref.region)
+	if err != nil {
+		return res, fmt.Errorf("remediate: reach secrets manager in %s/%s to write: %w", ref.account, ref.region, err)
+	}
+	// BlockPublicPolicy is always sent: Secrets Manager then refuses a
+	// policy that still allows broad access (API Reference,
+	// "PutResourcePolicy"), and the Responder role may only put a policy
+	// with it (condition secretsmanager:BlockPublicPolicy = true).
 	_, err = api.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{
 		SecretId: aws.String(req.SecretARN), ResourcePolicy: aws.String(res.NewPolicy), BlockPublicPolicy: aws.Bool(true),
 	})

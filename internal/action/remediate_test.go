@@ -40,13 +40,13 @@ func TestRemediateRemovesOffendingStatements(t *testing.T) {
 	decided := policy(stOwn, stPublic, stExternal)
 	sm := &fakeSM{policy: aws.String(decided)}
 	var where []string
-	r := &action.Remediator{Clients: policyClients(sm, &where)}
+	r := &action.Remediator{Reads: policyReads(sm, &where), Writes: policyWrites(sm, &where)}
 	res, err := r.Remediate(context.Background(), action.RemediationRequest{SecretARN: arn, Statements: []int{1, 2}, DecidedPolicy: decided})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if where[0] != acct+"/"+region {
-		t.Fatalf("must act in the secret's account and region: %v", where)
+	if strings.Join(where, ",") != "read "+acct+"/"+region+",write "+acct+"/"+region {
+		t.Fatalf("must read through the audit client and write through the responder's, in the secret's account and region: %v", where)
 	}
 	if res.PriorPolicy != decided || !res.Changed || res.Deleted || len(res.Removed) != 2 {
 		t.Fatalf("result: %+v", res)
@@ -69,7 +69,7 @@ func TestRemediateStaleIndexNeverRemovesTheWrongStatement(t *testing.T) {
 	decided := policy(stOwn, stPublic)
 	// Since the decision someone reordered the policy and added a statement.
 	sm := &fakeSM{policy: aws.String(policy(stPublic, stExternal, stOwn))}
-	r := &action.Remediator{Clients: policyClients(sm, nil)}
+	r := &action.Remediator{Reads: policyReads(sm, nil), Writes: policyWrites(sm, nil)}
 	res, err := r.Remediate(context.Background(), action.RemediationRequest{SecretARN: arn, Statements: []int{1}, DecidedPolicy: decided})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestRemediateSkipsStatementChangedSinceDecision(t *testing.T) {
 	decided := policy(stOwn, stExternal)
 	changed := strings.Replace(stExternal, "secretsmanager:*", "secretsmanager:DescribeSecret", 1)
 	sm := &fakeSM{policy: aws.String(policy(stOwn, changed))}
-	r := &action.Remediator{Clients: policyClients(sm, nil)}
+	r := &action.Remediator{Reads: policyReads(sm, nil), Writes: policyWrites(sm, nil)}
 	res, err := r.Remediate(context.Background(), action.RemediationRequest{SecretARN: arn, Statements: []int{1}, DecidedPolicy: decided})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestRemediateSkipsStatementChangedSinceDecision(t *testing.T) {
 func TestRemediateDeletesWhenNothingRemains(t *testing.T) {
 	decided := `{"Version":"2012-10-17","Statement":` + stPublic + `}` // Statement as one object
 	sm := &fakeSM{policy: aws.String(decided)}
-	r := &action.Remediator{Clients: policyClients(sm, nil)}
+	r := &action.Remediator{Reads: policyReads(sm, nil), Writes: policyWrites(sm, nil)}
 	res, err := r.Remediate(context.Background(), action.RemediationRequest{SecretARN: arn, Statements: []int{0}, DecidedPolicy: decided})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestRemediateDeletesWhenNothingRemains(t *testing.T) {
 func TestRemediateDryRunAndRefusals(t *testing.T) {
 	decided := policy(stOwn, stPublic)
 	sm := &fakeSM{policy: aws.String(decided)}
-	r := &action.Remediator{Clients: policyClients(sm, nil), DryRun: true}
+	r := &action.Remediator{Reads: policyReads(sm, nil), Writes: policyWrites(sm, nil), DryRun: true}
 	res, err := r.Remediate(context.Background(), action.RemediationRequest{SecretARN: arn, Statements: []int{1}, DecidedPolicy: decided})
 	if err != nil || res.Changed || len(res.Removed) != 1 || res.NewPolicy == "" || sm.calls() != 0 {
 		t.Fatalf("dry run plans and writes nothing: %+v %v", res, err)

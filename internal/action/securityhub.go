@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	smithytime "github.com/aws/smithy-go/time"
 
 	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/finding"
@@ -28,30 +30,41 @@ const (
 // FindingType is the ASFF type of every Secret Warden finding.
 const FindingType = "Software and Configuration Checks/AWS Security Best Practices"
 
-// SecurityHub imports findings into Security Hub as ASFF.
+// SecurityHub imports findings into Security Hub as ASFF, each in the
+// account and region it is about: through the Findings role assumed in the
+// secret's account (WARDEN_FINDINGS_ROLE_NAME), with a client in the
+// secret's region, under that account's default product ARN
+// (arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default).
+// BatchImportFindings only accepts, with the default product ARN, findings
+// whose AwsAccountId is the calling account (Security Hub API Reference,
+// "BatchImportFindings"); with Security Hub's delegated administrator the
+// member accounts' findings aggregate there.
 //
-// With the default product ARN, BatchImportFindings only accepts findings
-// whose AwsAccountId is the calling account. So findings are imported as
-// AccountID's (the account whose credentials API uses, normally the central
-// security account) into Region (API's region), while the finding's Id,
-// Resources and ProductFields name the member account and region of the
-// secret. Leave AccountID and Region empty to import each finding as its
-// own account's and region's: API must then be a client in that account
-// and region.
+// An account-region whose import fails (the role cannot be assumed,
+// AccessDenied, throttling after the SDK's retries, findings Security Hub
+// refuses) does not stop the others: Import returns its failures, per
+// account-region, and the Recorder keeps them owed to the next recording.
 type SecurityHub struct {
-	// ImportAPI makes the BatchImportFindings calls.
-	ImportAPI BatchImportFindingsAPI
-	// UpdateAPI, when set, marks resolved findings' workflow RESOLVED
-	// (BatchImportFindings cannot change Workflow after a finding exists).
-	UpdateAPI BatchUpdateFindingsAPI
-	// AccountID is the importing account (see above).
-	AccountID string
-	// Region is the importing region (see above).
-	Region string
+	// Clients gives the BatchImportFindings client of an account and region.
+	Clients ClientFor[BatchImportFindingsAPI]
 	// DryRun imports nothing.
 	DryRun bool
+	// Attempts bounds the imports of findings Security Hub fails for a
+	// reason that may pass (throttling, an internal error): default 3.
+	Attempts int
+	// Sleep waits between those attempts (default: a context-aware timer).
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+}
+
+// ImportFailure is an account-region whose findings were not all imported.
+type ImportFailure struct {
+	AccountID, Region string
+	// Findings are the findings not imported.
+	Findings []finding.Finding
+	// Err says why.
+	Err error
 }
 
 // FindingID is the stable ASFF Id of a finding:
@@ -100,11 +113,15 @@ func (h *SecurityHub) now() time.Time { return defaults.Now(h.Now) }
 
 func asffTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// ASFF renders a finding. A passing finding is INFORMATIONAL with workflow
-// RESOLVED; a not-applicable one is also ARCHIVED; the policy's own
+// ASFF renders a finding as its own account's, in its own region. A
+// finding that clears (pass, not applicable) is Compliance PASSED or
+// NOT_AVAILABLE, INFORMATIONAL and RecordState ARCHIVED: BatchImportFindings
+// cannot change Workflow once a finding exists, and Security Hub resets the
+// workflow to NEW by itself when the record state goes back to ACTIVE or the
+// compliance leaves PASSED (API Reference, "Workflow"). The policy's own
 // severity is kept in Severity.Original. (An exempt finding keeps workflow
-// NEW: SUPPRESSED would hide it once the exception expires, since Security
-// Hub only reopens a finding whose compliance leaves PASSED.)
+// NEW and stays ACTIVE: SUPPRESSED would hide it once the exception
+// expires.)
 func (h *SecurityHub) ASFF(f finding.Finding) (shtypes.AwsSecurityFinding, error) {
 	ref, err := parseSecretARN(f.SecretARN)
 	if err != nil {
@@ -116,7 +133,7 @@ func (h *SecurityHub) ASFF(f finding.Finding) (shtypes.AwsSecurityFinding, error
 	if f.Region == "" {
 		f.Region = ref.region
 	}
-	account, region := orDefault(h.AccountID, f.AccountID), orDefault(h.Region, f.Region)
+	account, region := f.AccountID, f.Region
 	now := h.now()
 	first, last := f.FirstSeen, f.LastSeen
 	if last.IsZero() {
@@ -128,9 +145,7 @@ func (h *SecurityHub) ASFF(f finding.Finding) (shtypes.AwsSecurityFinding, error
 	label := SeverityLabel(f.Severity)
 	workflow, record := shtypes.WorkflowStatusNew, shtypes.RecordStateActive
 	switch f.Status {
-	case finding.StatusPass:
-		label, workflow = shtypes.SeverityLabelInformational, shtypes.WorkflowStatusResolved
-	case finding.StatusNotApplicable:
+	case finding.StatusPass, finding.StatusNotApplicable:
 		label, workflow, record = shtypes.SeverityLabelInformational, shtypes.WorkflowStatusResolved, shtypes.RecordStateArchived
 	}
 	desc := f.Message
@@ -206,90 +221,156 @@ func clip(s string, n int) string {
 	return s[:cut] + "…"
 }
 
-// Import sends findings in batches of 100. Findings Security Hub refuses
-// (FailedFindings) are reported in the returned error with their Ids; the
-// other batches are still sent.
-func (h *SecurityHub) Import(ctx context.Context, fs []finding.Finding) error {
-	var errs []error
-	var batch []shtypes.AwsSecurityFinding
-	flush := func() {
-		if len(batch) == 0 {
-			return
-		}
-		errs = append(errs, h.importBatch(ctx, batch))
-		batch = nil
+// Import imports findings in their own accounts and regions, in batches of
+// at most 100 per call (BatchImportFindings' limit) per account-region, and
+// returns the account-regions whose findings were not all imported. A
+// finding Security Hub fails for a reason that may pass is sent again, up
+// to Attempts times with backoff; one it refuses otherwise, or a call that
+// fails after the SDK's own retries, is a failure of its account-region
+// only: the others are still imported.
+func (h *SecurityHub) Import(ctx context.Context, fs []finding.Finding) []ImportFailure {
+	type group struct {
+		account, region string
+		asff            []shtypes.AwsSecurityFinding
+		fs              []finding.Finding
 	}
+	var groups []*group
+	byKey := map[string]*group{}
+	var failures []ImportFailure
 	for _, f := range fs {
 		a, err := h.ASFF(f)
 		if err != nil {
+			failures = append(failures, ImportFailure{AccountID: f.AccountID, Region: f.Region, Findings: []finding.Finding{f}, Err: err})
+			continue
+		}
+		acct, region := aws.ToString(a.AwsAccountId), aws.ToString(a.Region)
+		g := byKey[acct+"|"+region]
+		if g == nil {
+			g = &group{account: acct, region: region}
+			byKey[acct+"|"+region] = g
+			groups = append(groups, g)
+		}
+		g.asff = append(g.asff, a)
+		g.fs = append(g.fs, f)
+	}
+	if h.DryRun {
+		return failures
+	}
+	for _, g := range groups {
+		if fail := h.importGroup(ctx, g.account, g.region, g.asff, g.fs); fail != nil {
+			failures = append(failures, *fail)
+		}
+	}
+	return failures
+}
+
+// importGroup imports one account-region's findings.
+func (h *SecurityHub) importGroup(ctx context.Context, account, region string, asff []shtypes.AwsSecurityFinding, fs []finding.Finding) *ImportFailure {
+	fail := func(failed []finding.Finding, err error) *ImportFailure {
+		return &ImportFailure{AccountID: account, Region: region, Findings: failed, Err: fmt.Errorf("import findings into Security Hub in %s/%s: %w", account, region, err)}
+	}
+	if h.Clients == nil {
+		return fail(fs, errors.New("no Security Hub client configured"))
+	}
+	api, err := h.Clients(ctx, account, region)
+	if err != nil {
+		return fail(fs, err)
+	}
+	var failed []finding.Finding
+	var errs []error
+	for start := 0; start < len(asff); start += hubBatch {
+		end := min(start+hubBatch, len(asff))
+		bad, err := h.importBatch(ctx, api, asff[start:end])
+		if err != nil {
+			failed = append(failed, fs[start:end]...)
 			errs = append(errs, err)
 			continue
 		}
-		batch = append(batch, a)
-		if len(batch) == hubBatch {
-			flush()
-		}
-	}
-	flush()
-	return errors.Join(errs...)
-}
-
-func (h *SecurityHub) importBatch(ctx context.Context, batch []shtypes.AwsSecurityFinding) error {
-	if h.DryRun {
-		return nil
-	}
-	if h.ImportAPI == nil {
-		return errors.New("import findings: no Security Hub client configured")
-	}
-	out, err := h.ImportAPI.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: batch})
-	if err != nil {
-		return fmt.Errorf("import %d finding(s) into Security Hub: %w", len(batch), err)
-	}
-	var errs []error
-	for _, ff := range out.FailedFindings {
-		errs = append(errs, fmt.Errorf("import finding %s: %s: %s", aws.ToString(ff.Id), aws.ToString(ff.ErrorCode), aws.ToString(ff.ErrorMessage)))
-	}
-	if n := int(aws.ToInt32(out.FailedCount)); n > len(out.FailedFindings) {
-		errs = append(errs, fmt.Errorf("import findings: %d failed, %d reported", n, len(out.FailedFindings)))
-	}
-	return errors.Join(errs...)
-}
-
-// Resolve imports findings that pass again and, when UpdateAPI is set,
-// sets their workflow status to RESOLVED (Security Hub resets it to NEW by
-// itself if the finding fails again).
-func (h *SecurityHub) Resolve(ctx context.Context, fs []finding.Finding) error {
-	if err := h.Import(ctx, fs); err != nil {
-		return err
-	}
-	if h.UpdateAPI == nil || h.DryRun {
-		return nil
-	}
-	var errs []error
-	for start := 0; start < len(fs); start += hubBatch {
-		var ids []shtypes.AwsSecurityFindingIdentifier
-		for _, f := range fs[start:min(start+hubBatch, len(fs))] {
-			a, err := h.ASFF(f)
-			if err != nil {
-				continue // reported by Import
+		for i, e := range bad {
+			if e != nil {
+				failed = append(failed, fs[start+i])
+				errs = append(errs, e)
 			}
-			ids = append(ids, shtypes.AwsSecurityFindingIdentifier{Id: a.Id, ProductArn: a.ProductArn})
 		}
-		out, err := h.UpdateAPI.BatchUpdateFindings(ctx, &securityhub.BatchUpdateFindingsInput{
-			FindingIdentifiers: ids,
-			Workflow:           &shtypes.WorkflowUpdate{Status: shtypes.WorkflowStatusResolved},
-		})
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return fail(failed, errors.Join(errs...))
+}
+
+// importBatch imports at most 100 findings and returns, per finding, why it
+// was refused (nil when imported). Findings refused for a reason that may
+// pass are sent again.
+func (h *SecurityHub) importBatch(ctx context.Context, api BatchImportFindingsAPI, batch []shtypes.AwsSecurityFinding) ([]error, error) {
+	attempts := h.Attempts
+	if attempts <= 0 {
+		attempts = 3
+	}
+	why := make([]error, len(batch))
+	pending := make([]int, len(batch))
+	for i := range batch {
+		pending[i] = i
+	}
+	delay := 200 * time.Millisecond
+	for attempt := 1; len(pending) > 0; attempt++ {
+		send := make([]shtypes.AwsSecurityFinding, len(pending))
+		byID := map[string]int{}
+		for k, i := range pending {
+			send[k] = batch[i]
+			byID[aws.ToString(batch[i].Id)] = i
+		}
+		out, err := api.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: send})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("resolve %d finding(s) in Security Hub: %w", len(ids), err))
-			continue
+			return nil, fmt.Errorf("import %d finding(s): %w", len(send), err)
 		}
-		for _, u := range out.UnprocessedFindings {
-			id := ""
-			if u.FindingIdentifier != nil {
-				id = aws.ToString(u.FindingIdentifier.Id)
+		var again []int
+		for _, ff := range out.FailedFindings {
+			i, ok := byID[aws.ToString(ff.Id)]
+			if !ok {
+				continue
 			}
-			errs = append(errs, fmt.Errorf("resolve finding %s: %s: %s", id, aws.ToString(u.ErrorCode), aws.ToString(u.ErrorMessage)))
+			code := aws.ToString(ff.ErrorCode)
+			why[i] = fmt.Errorf("finding %s: %s: %s", aws.ToString(ff.Id), code, aws.ToString(ff.ErrorMessage))
+			if transientCode(code) && attempt < attempts {
+				again = append(again, i)
+			}
+		}
+		if n := int(aws.ToInt32(out.FailedCount)); n > len(out.FailedFindings) {
+			return nil, fmt.Errorf("import findings: %d failed, %d reported", n, len(out.FailedFindings))
+		}
+		for _, i := range again {
+			why[i] = nil
+		}
+		pending = again
+		if len(pending) > 0 {
+			if err := h.sleep(ctx, delay); err != nil {
+				for _, i := range pending {
+					why[i] = fmt.Errorf("finding %s: %w", aws.ToString(batch[i].Id), err)
+				}
+				return why, nil
+			}
+			delay *= 2
 		}
 	}
-	return errors.Join(errs...)
+	return why, nil
+}
+
+// transientCode reports a FailedFindings error code that a later attempt
+// may not meet (throttling, a service-side error).
+func transientCode(code string) bool {
+	c := strings.ToLower(code)
+	for _, s := range []string{"throttl", "toomanyrequests", "limitexceeded", "internal", "serviceunavailable", "unavailable"} {
+		if strings.Contains(c, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *SecurityHub) sleep(ctx context.Context, d time.Duration) error {
+	if h.Sleep != nil {
+		return h.Sleep(ctx, d)
+	}
+	return smithytime.SleepWithContext(ctx, d)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -26,7 +27,7 @@ func failing() finding.Finding {
 }
 
 func TestASFF(t *testing.T) {
-	h := &action.SecurityHub{AccountID: "999999999999", Region: "eu-west-1"}
+	h := &action.SecurityHub{}
 	a, err := h.ASFF(failing())
 	if err != nil {
 		t.Fatal(err)
@@ -34,9 +35,10 @@ func TestASFF(t *testing.T) {
 	sum := sha256.Sum256([]byte(arn))
 	checks := map[string][2]string{
 		"Id":           {aws.ToString(a.Id), "secretwarden/111122223333/us-east-1/no-external-access/" + hex.EncodeToString(sum[:])},
-		"ProductArn":   {aws.ToString(a.ProductArn), "arn:aws:securityhub:eu-west-1:999999999999:product/999999999999/default"},
+		"ProductArn":   {aws.ToString(a.ProductArn), "arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default"},
 		"GeneratorId":  {aws.ToString(a.GeneratorId), "secretwarden/no-external-access"},
-		"AwsAccountId": {aws.ToString(a.AwsAccountId), "999999999999"},
+		"AwsAccountId": {aws.ToString(a.AwsAccountId), acct},
+		"Region":       {aws.ToString(a.Region), region},
 		"Schema":       {aws.ToString(a.SchemaVersion), "2018-10-08"},
 		"Type":         {a.Types[0], "Software and Configuration Checks/AWS Security Best Practices"},
 		"Severity":     {string(a.Severity.Label), "CRITICAL"},
@@ -62,9 +64,11 @@ func TestASFF(t *testing.T) {
 	if aws.ToString(a.Id) != aws.ToString(b.Id) {
 		t.Fatal("the Id must be stable")
 	}
-	// Without an importing account, the finding is its own account's.
-	own, _ := (&action.SecurityHub{}).ASFF(failing())
-	if aws.ToString(own.AwsAccountId) != acct || !strings.Contains(aws.ToString(own.ProductArn), ":us-east-1:"+acct+":product/"+acct+"/default") {
+	// A finding without account and region takes them from its ARN.
+	f := failing()
+	f.AccountID, f.Region = "", ""
+	own, _ := h.ASFF(f)
+	if aws.ToString(own.AwsAccountId) != acct || aws.ToString(own.Region) != region || !strings.Contains(aws.ToString(own.ProductArn), ":us-east-1:"+acct+":product/"+acct+"/default") {
 		t.Fatalf("own account: %s %s", aws.ToString(own.AwsAccountId), aws.ToString(own.ProductArn))
 	}
 }
@@ -79,7 +83,7 @@ func TestASFFStatuses(t *testing.T) {
 		label    shtypes.SeverityLabel
 	}{
 		{finding.StatusFail, "FAILED", "NEW", "ACTIVE", "CRITICAL"},
-		{finding.StatusPass, "PASSED", "RESOLVED", "ACTIVE", "INFORMATIONAL"},
+		{finding.StatusPass, "PASSED", "RESOLVED", "ARCHIVED", "INFORMATIONAL"},
 		{finding.StatusExempt, "WARNING", "NEW", "ACTIVE", "CRITICAL"},
 		{finding.StatusError, "NOT_AVAILABLE", "NEW", "ACTIVE", "CRITICAL"},
 		{finding.StatusNotApplicable, "NOT_AVAILABLE", "RESOLVED", "ARCHIVED", "INFORMATIONAL"},
@@ -101,43 +105,75 @@ func TestASFFStatuses(t *testing.T) {
 	}
 }
 
-func TestImportBatchesAndReportsFailures(t *testing.T) {
-	fh := &fakeHub{fail: map[string]bool{}}
-	h := &action.SecurityHub{ImportAPI: fh, UpdateAPI: fh}
+// Each finding is imported in its own account and region (the client of
+// that account-region, the Findings role there), at most 100 per call; an
+// account-region that fails is reported and does not stop the others.
+func TestImportPerAccountRegion(t *testing.T) {
+	hs := newHubs()
+	var slept []time.Duration
+	h := &action.SecurityHub{Clients: hs.clients(), Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
+	mk := func(account, reg string, i int) finding.Finding {
+		f := failing()
+		f.AccountID, f.Region = account, reg
+		f.SecretARN = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:s%03d-AbCdEf", reg, account, i)
+		return f
+	}
 	var fs []finding.Finding
 	for i := range 250 {
-		f := failing()
-		f.SecretARN = fmt.Sprintf("arn:aws:secretsmanager:us-east-1:111122223333:secret:s%03d-AbCdEf", i)
-		fs = append(fs, f)
+		fs = append(fs, mk("111122223333", "us-east-1", i))
 	}
-	bad, _ := h.ASFF(fs[120])
-	fh.fail[aws.ToString(bad.Id)] = true
-	err := h.Import(context.Background(), fs)
-	if len(fh.imports) != 3 || len(fh.imports[0]) != 100 || len(fh.imports[2]) != 50 {
-		t.Fatalf("batches: %d", len(fh.imports))
+	fs = append(fs, mk("111122223333", "eu-west-1", 0), mk("444455556666", "us-east-1", 0), mk("444455556666", "us-east-1", 1),
+		mk("777788889999", "us-east-1", 0), mk("555555555555", "us-east-1", 0), mk("555555555555", "us-east-1", 1))
+	hs.denied["777788889999"] = true
+	flaky, _ := h.ASFF(fs[120])
+	refused, _ := h.ASFF(fs[251])
+	hs.get("111122223333", "us-east-1").fail[aws.ToString(flaky.Id)] = "ThrottlingException"
+	hs.get("444455556666", "us-east-1").fail[aws.ToString(refused.Id)] = "InvalidInput"
+	hs.get("555555555555", "us-east-1").err = errors.New("AccessDeniedException: not subscribed to Security Hub")
+
+	failures := h.Import(context.Background(), fs)
+
+	east := hs.get("111122223333", "us-east-1")
+	if len(east.imports) != 4 || len(east.imports[0]) != 100 || len(east.imports[1]) != 100 || len(east.imports[2]) != 1 ||
+		aws.ToString(east.imports[2][0].Id) != aws.ToString(flaky.Id) || len(east.imports[3]) != 50 {
+		t.Fatalf("batches of at most 100, the throttled finding sent again alone: %d calls", len(east.imports))
 	}
-	if err == nil || !strings.Contains(err.Error(), aws.ToString(bad.Id)) || !strings.Contains(err.Error(), "InvalidInput") {
-		t.Fatalf("failed finding not reported: %v", err)
+	if len(slept) != 1 {
+		t.Errorf("one backoff before the retry: %v", slept)
+	}
+	for k, hub := range hs.by {
+		for _, batch := range hub.imports {
+			for _, a := range batch {
+				if aws.ToString(a.AwsAccountId) != hub.account || aws.ToString(a.Region) != hub.region ||
+					aws.ToString(a.ProductArn) != "arn:aws:securityhub:"+hub.region+":"+hub.account+":product/"+hub.account+"/default" {
+					t.Errorf("%s got a finding of %s/%s under %s", k, aws.ToString(a.AwsAccountId), aws.ToString(a.Region), aws.ToString(a.ProductArn))
+				}
+			}
+		}
+	}
+	if len(hs.get("111122223333", "eu-west-1").imports) != 1 {
+		t.Error("the other region of the same account is its own call")
+	}
+	got := map[string]int{}
+	for _, f := range failures {
+		got[f.AccountID+"/"+f.Region] = len(f.Findings)
+		if f.Err == nil || !strings.Contains(f.Err.Error(), f.AccountID+"/"+f.Region) {
+			t.Errorf("the failure names its account-region: %v", f.Err)
+		}
+	}
+	want := map[string]int{"444455556666/us-east-1": 1, "777788889999/us-east-1": 1, "555555555555/us-east-1": 2}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("failures %v, want %v", got, want)
+	}
+	if len(hs.get("444455556666", "us-east-1").imports) != 1 {
+		t.Error("a refused finding (InvalidInput) is not sent again")
 	}
 }
 
-func TestResolveMarksWorkflowResolved(t *testing.T) {
-	fh := &fakeHub{}
-	h := &action.SecurityHub{ImportAPI: fh, UpdateAPI: fh}
-	f := failing()
-	f.Status = finding.StatusPass
-	if err := h.Resolve(context.Background(), []finding.Finding{f}); err != nil {
-		t.Fatal(err)
-	}
-	if len(fh.imports) != 1 || fh.imports[0][0].Compliance.Status != "PASSED" {
-		t.Fatal("resolved finding imported as PASSED")
-	}
-	if len(fh.updates) != 1 || fh.updates[0].Workflow.Status != "RESOLVED" ||
-		aws.ToString(fh.updates[0].FindingIdentifiers[0].Id) != aws.ToString(fh.imports[0][0].Id) {
-		t.Fatalf("workflow update: %+v", fh.updates)
-	}
-	dry := &action.SecurityHub{ImportAPI: fh, UpdateAPI: fh, DryRun: true}
-	if err := dry.Resolve(context.Background(), []finding.Finding{f}); err != nil || len(fh.imports) != 1 || len(fh.updates) != 1 {
-		t.Fatal("dry run sends nothing")
+func TestImportDryRunSendsNothing(t *testing.T) {
+	hs := newHubs()
+	h := &action.SecurityHub{Clients: hs.clients(), DryRun: true}
+	if fails := h.Import(context.Background(), []finding.Finding{failing()}); len(fails) != 0 || len(hs.asked) != 0 {
+		t.Fatalf("dry run: %v %v", fails, hs.asked)
 	}
 }

@@ -81,6 +81,9 @@ type Transition struct {
 	// Owed: the alert of an earlier transition of the pair could not be
 	// delivered (see OweAlert); this recording owes it.
 	Owed bool
+	// HubOwed: the Security Hub import of an earlier recording of the pair
+	// failed (see OweHub); this recording owes it.
+	HubOwed bool
 }
 
 // Changed reports whether the status is new or differs from the stored one.
@@ -130,7 +133,7 @@ const (
 	recordUpdate = "SET #policy = :policy, #title = :title, #sev = :sev, #status = :status, " +
 		"#arn = :arn, #name = :name, #acct = :acct, #region = :region, #msg = :msg, " +
 		"#controls = :controls, #rem = :rem, #exc = :exc, " +
-		"#first = if_not_exists(#first, :seen), #last = :seen REMOVE #owed"
+		"#first = if_not_exists(#first, :seen), #last = :seen REMOVE #owed, #hubowed"
 	recordCondition = "attribute_not_exists(#last) OR #last <= :seen"
 )
 
@@ -162,7 +165,7 @@ func (s *Store) Record(ctx context.Context, f finding.Finding) (Transition, erro
 			"#policy": "policy_id", "#title": "title", "#sev": "severity", "#status": "status",
 			"#arn": "secret_arn", "#name": "secret_name", "#acct": "account_id", "#region": "region",
 			"#msg": "message", "#controls": "controls", "#rem": "remediation", "#exc": "exception",
-			"#first": "first_seen", "#last": "last_seen", "#owed": "alert_owed",
+			"#first": "first_seen", "#last": "last_seen", "#owed": "alert_owed", "#hubowed": "hub_owed",
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":policy": str(f.PolicyID), ":title": str(f.Title), ":sev": str(f.Severity),
@@ -188,6 +191,9 @@ func (s *Store) Record(ctx context.Context, f finding.Finding) (Transition, erro
 	if owed, ok := out.Attributes["alert_owed"].(*types.AttributeValueMemberBOOL); ok {
 		tr.Owed = owed.Value
 	}
+	if owed, ok := out.Attributes["hub_owed"].(*types.AttributeValueMemberBOOL); ok {
+		tr.HubOwed = owed.Value
+	}
 	if first := parseTS(stringAttr(out.Attributes, "first_seen")); !first.IsZero() {
 		tr.FirstSeen = first
 	}
@@ -205,21 +211,38 @@ func (s *Store) Record(ctx context.Context, f finding.Finding) (Transition, erro
 // reports Owed and alerts even when nothing changed. A newer observation
 // stored meanwhile judges for itself: it is left alone.
 func (s *Store) OweAlert(ctx context.Context, secretARN, policyID string, seen time.Time) error {
+	if err := s.owe(ctx, "alert_owed", secretARN, policyID, seen); err != nil {
+		return fmt.Errorf("mark alert owed for %s %s: %w", policyID, secretARN, err)
+	}
+	return nil
+}
+
+// OweHub marks the stored finding of a (secret, policy) pair, recorded at
+// seen, as owing its Security Hub import: the import failed after the
+// finding was stored, so the next recording of the pair reports HubOwed and
+// imports it again, whatever its status.
+func (s *Store) OweHub(ctx context.Context, secretARN, policyID string, seen time.Time) error {
+	if err := s.owe(ctx, "hub_owed", secretARN, policyID, seen); err != nil {
+		return fmt.Errorf("mark Security Hub import owed for %s %s: %w", policyID, secretARN, err)
+	}
+	return nil
+}
+
+// owe sets a flag on the finding recorded at seen; a newer observation
+// stored meanwhile judges for itself and is left alone.
+func (s *Store) owe(ctx context.Context, attr, secretARN, policyID string, seen time.Time) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 s.table(),
 		Key:                       itemKey(FindingPK(secretARN), FindingSK(policyID)),
 		UpdateExpression:          aws.String("SET #owed = :owed"),
 		ConditionExpression:       aws.String("#last = :seen"),
-		ExpressionAttributeNames:  map[string]string{"#owed": "alert_owed", "#last": "last_seen"},
+		ExpressionAttributeNames:  map[string]string{"#owed": attr, "#last": "last_seen"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":owed": &types.AttributeValueMemberBOOL{Value: true}, ":seen": str(ts(seen.UTC()))},
 	})
 	if conditionFailed(err) {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("mark alert owed for %s %s: %w", policyID, secretARN, err)
-	}
-	return nil
+	return err
 }
 
 // Get returns the stored finding of a (secret, policy) pair; found is false

@@ -15,7 +15,7 @@ func Init(function string) *Deps {
 	cfg, err := config.Load(os.Getenv)
 	if err == nil {
 		var d *Deps
-		if d, err = New(context.Background(), cfg); err == nil {
+		if d, err = NewFunction(context.Background(), function, cfg); err == nil {
 			return d
 		}
 	}

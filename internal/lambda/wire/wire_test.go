@@ -2,17 +2,19 @@ package wire
 
 import (
 	"context"
-	"io"
+	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/lambda/config"
+	"github.com/secretwarden/warden/internal/lambda/evaluate"
+	"github.com/secretwarden/warden/internal/member"
 )
 
 func testConfig(t *testing.T, hub bool) *config.Config {
@@ -34,15 +36,8 @@ func testConfig(t *testing.T, hub bool) *config.Config {
 }
 
 func TestNewWiresTheHandlers(t *testing.T) {
-	var calls []string
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		calls = append(calls, string(body))
-		if strings.Contains(string(body), "Action=GetCallerIdentity") {
-			w.Header().Set("Content-Type", "text/xml")
-			_, _ = io.WriteString(w, `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:sts::111111111111:assumed-role/warden/fn</Arn><UserId>AROA</UserId><Account>111111111111</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`)
-			return
-		}
+		t.Errorf("init makes no AWS call: %s %s", r.Method, r.URL)
 		w.WriteHeader(http.StatusBadRequest)
 	}))
 	defer ts.Close()
@@ -53,15 +48,13 @@ func TestNewWiresTheHandlers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Hub == nil || d.Hub.AccountID != "111111111111" || d.Hub.Region != "us-east-1" || d.Hub.UpdateAPI != nil {
-		t.Errorf("Security Hub imports as the central account in the function's region: %+v", d.Hub)
-	}
-	if len(calls) != 1 {
-		t.Errorf("init makes one call (the caller identity for Security Hub): %d", len(calls))
+	if d.Hub == nil || d.Hub.Clients == nil {
+		t.Errorf("Security Hub imports in each finding's account: %+v", d.Hub)
 	}
 	ev := d.Evaluate()
-	if _, ok := ev.Executor.Rotator.(*action.QueueRotator); !ok || ev.Executor.Dedupe == nil || ev.Recorder.Hub == nil || ev.Engine == nil {
-		t.Errorf("evaluate queues rotations and acts once per event: %+v", ev.Executor)
+	if _, ok := ev.Executor.Rotator.(*action.QueueRotator); !ok || ev.Executor.Dedupe == nil || ev.Recorder.Hub == nil || ev.Engine == nil ||
+		ev.Executor.Remediator == nil || ev.Executor.Remediator.Writes == nil || ev.Executor.Remediator.Reads == nil {
+		t.Errorf("evaluate queues rotations, remediates through the Responder and acts once per event: %+v", ev.Executor)
 	}
 	rot := d.Rotate()
 	if _, ok := rot.Executor.Rotator.(*action.DirectRotator); !ok || rot.Executor.Dedupe != nil {
@@ -71,11 +64,53 @@ func TestNewWiresTheHandlers(t *testing.T) {
 	if sw.Queue == nil || sw.QueueURL != d.Config.SweepQueueURL || len(sw.Regions) != 2 || sw.Findings == nil {
 		t.Errorf("sweep: %+v", sw)
 	}
+	rd := d.Reads()
+	if rd.Ledger == nil || rd.Decider == nil || rd.OrganizationID != "o-exampleorg1" || rd.Screen != nil {
+		t.Errorf("reads: %+v", rd)
+	}
 	if d.Rails.Limits.AccountLimit != 10 || d.Rails.Announcer == nil {
 		t.Errorf("rails: %+v", d.Rails)
 	}
+	if d.Store.LedgerTTL != 30*24*time.Hour {
+		t.Errorf("ledger TTL from WARDEN_LEDGER_DAYS: %s", d.Store.LedgerTTL)
+	}
 	if got := unknownModes(d.Config.Modes, d.Engine); len(got) != 1 || got[0] != "no-such-rule" {
 		t.Errorf("unknown mode ids are reported: %v", got)
+	}
+}
+
+// Each function's provider allows exactly its roles (docs/contracts.md);
+// the sweep's and the reads function's cannot be asked for the Responder,
+// and what needs the Responder is not built for them.
+func TestNewFunctionRestrictsTheRoles(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	want := map[string][3]bool{ // audit, responder, findings
+		"evaluate": {true, true, true}, "reads": {true, false, true}, "sweep": {true, false, true}, "rotate": {true, true, false},
+	}
+	for fn, roles := range want {
+		d, err := NewFunction(context.Background(), fn, testConfig(t, true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := [3]bool{d.Roles.Allows(member.Audit), d.Roles.Allows(member.Responder), d.Roles.Allows(member.Findings)}
+		if got != roles {
+			t.Errorf("%s may assume %v, want %v", fn, got, roles)
+		}
+		if _, err := d.Roles.Config(context.Background(), member.Responder, "222222222222", "us-east-1"); roles[1] == errors.Is(err, member.ErrNotAllowed) {
+			t.Errorf("%s: asking for the Responder: %v", fn, err)
+		}
+		if (d.Remediator != nil) != roles[1] || (d.DirectRotator != nil) != roles[1] || (d.Hub != nil) != roles[2] {
+			t.Errorf("%s: remediator %v rotator %v hub %v", fn, d.Remediator != nil, d.DirectRotator != nil, d.Hub != nil)
+		}
+	}
+	d, _ := NewFunction(context.Background(), "reads", testConfig(t, true))
+	if d.Reads().Decider.(*evaluate.Handler).Executor.Remediator != nil {
+		t.Error("the reads function never remediates")
+	}
+	if _, err := NewFunction(context.Background(), "other", testConfig(t, true)); err == nil {
+		t.Error("an unknown function is refused")
 	}
 }
 
