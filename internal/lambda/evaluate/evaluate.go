@@ -214,6 +214,7 @@ func (h *Handler) process(ctx context.Context, ev *event.Event, m *metrics.Set) 
 		if err != nil {
 			errs = append(errs, fmt.Errorf("record findings: %w", err))
 		}
+		metrics.HubFailures(m, h.log(), recs)
 		m.Add(metrics.ActionsExecuted, float64(metrics.AlertsPublished(h.Recorder, recs)))
 		for _, f := range posture {
 			switch f.Status {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +67,10 @@ type Region struct {
 	PolicyErr   map[string]error
 	// RotateErr fails RotateSecret.
 	RotateErr error
+	// Puts and Deletes are the PutResourcePolicy requests and the
+	// DeleteResourcePolicy secret ids received.
+	Puts    []secretsmanager.PutResourcePolicyInput
+	Deletes []string
 
 	mu       sync.Mutex
 	rotated  []string
@@ -180,6 +185,38 @@ func (r *Region) GetResourcePolicy(_ context.Context, in *secretsmanager.GetReso
 		out.ResourcePolicy = aws.String(s.Policy)
 	}
 	return out, nil
+}
+
+// PutResourcePolicy records the request and replaces the policy
+// (action.PutResourcePolicyAPI). Like Secrets Manager with
+// BlockPublicPolicy, it refuses a policy with a "*" principal.
+func (r *Region) PutResourcePolicy(_ context.Context, in *secretsmanager.PutResourcePolicyInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.PutResourcePolicyOutput, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Puts = append(r.Puts, *in)
+	s := r.find(aws.ToString(in.SecretId))
+	if s == nil {
+		return nil, &smtypes.ResourceNotFoundException{Message: aws.String("not found")}
+	}
+	if aws.ToBool(in.BlockPublicPolicy) && strings.Contains(aws.ToString(in.ResourcePolicy), `"Principal":"*"`) {
+		return nil, &smtypes.PublicPolicyException{Message: aws.String("public policy blocked")}
+	}
+	s.Policy = aws.ToString(in.ResourcePolicy)
+	return &secretsmanager.PutResourcePolicyOutput{ARN: in.SecretId}, nil
+}
+
+// DeleteResourcePolicy records the call and removes the policy
+// (action.DeleteResourcePolicyAPI).
+func (r *Region) DeleteResourcePolicy(_ context.Context, in *secretsmanager.DeleteResourcePolicyInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.DeleteResourcePolicyOutput, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Deletes = append(r.Deletes, aws.ToString(in.SecretId))
+	s := r.find(aws.ToString(in.SecretId))
+	if s == nil {
+		return nil, &smtypes.ResourceNotFoundException{Message: aws.String("not found")}
+	}
+	s.Policy = ""
+	return &secretsmanager.DeleteResourcePolicyOutput{ARN: in.SecretId}, nil
 }
 
 // RotateSecret records the call (action.RotateSecretAPI).

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -56,6 +57,9 @@ const (
 	// secret and UTC day in the batch, or already written by this process).
 	LedgerWrites    = "LedgerWrites"
 	LedgerCoalesced = "LedgerCoalesced"
+	// RemediationsHandedOff counts the exposures the sweep queued for the
+	// rotate handler.
+	RemediationsHandedOff = "RemediationsHandedOff"
 	// SecurityHubImportFailures counts account-regions whose Security Hub
 	// import failed (after retries) in an invocation.
 	SecurityHubImportFailures = "SecurityHubImportFailures"
@@ -166,6 +170,16 @@ func (s *Set) Flush() error {
 		return fmt.Errorf("write metrics: %w", err)
 	}
 	return nil
+}
+
+// HubFailures counts and logs the account-regions whose Security Hub import
+// failed (each is owed to the finding's next recording).
+func HubFailures(m *Set, log *slog.Logger, recs []action.Recorded) {
+	fails := action.HubFailures(recs)
+	for _, f := range fails {
+		log.Error("Security Hub import failed in one account-region (owed to the next recording; the others are imported)", slog.String("account_region_error", f))
+	}
+	m.Add(SecurityHubImportFailures, float64(len(fails)))
 }
 
 // AlertsPublished counts the findings whose change the recorder published

@@ -1,10 +1,18 @@
 // Package rotate is the handler of the rotate Lambda: the emergency-rotation
-// executor. Each rotate-queue message is one request (action.RotationRequest,
-// queued by the evaluate handler); it runs through an action.Executor whose
-// Rotator is an action.DirectRotator, so the safety rails decide first
-// (rotation configured, none in progress, dedupe window, per-account and
-// organization-wide limits with a circuit breaker) and every outcome is
-// alerted and recorded.
+// executor, and the one that acts through the Responder for the sweep.
+// Each rotate-queue message is either
+//
+//   - a rotation request (action.RotationRequest, queued by the evaluate
+//     and reads handlers): it runs through an action.Executor whose Rotator
+//     is an action.DirectRotator, so the safety rails decide first
+//     (rotation configured, none in progress, dedupe window, per-account and
+//     organization-wide limits with a circuit breaker) and every outcome is
+//     alerted and recorded;
+//   - an order of kind "remediate" (action.Order, queued by the sweep, which
+//     may not assume the Responder): a decision whose actions run through
+//     the Orders executor, with the per-rule modes, the remediation (through
+//     the Responder, BlockPublicPolicy always set), the rails and each
+//     action claimed once per event id, as the evaluate handler runs them.
 package rotate
 
 import (
@@ -33,6 +41,11 @@ type Handler struct {
 	// Dedupe: the evaluate handler's Executor already claimed the event's
 	// rotation action, and the rails deduplicate per secret.
 	Executor *action.Executor
+	// Orders runs the sweep's orders: its Remediator and Rotator act
+	// through the Responder, its Dedupe claims each action once, its
+	// PriorPolicies keeps the policy a remediation replaced. Nil: orders
+	// fail (and are retried, then reach the queue's DLQ).
+	Orders *action.Executor
 	// Metrics receives one EMF line per invocation (default os.Stdout).
 	Metrics io.Writer
 	// Log receives one line per request (default slog.Default()).
@@ -50,9 +63,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 }
 
 func (h *Handler) request(ctx context.Context, msg events.SQSMessage, m *metrics.Set) error {
-	req, err := action.DecodeRotationRequest(msg.Body)
+	req, order, err := action.DecodeRotateMessage(msg.Body)
 	if err != nil {
 		return batch.Malformed("%v", err)
+	}
+	if order != nil {
+		return h.order(ctx, order, m)
 	}
 	if h.Executor == nil || h.Executor.Rotator == nil {
 		return errors.New("rotate: no rotator configured")
@@ -75,6 +91,38 @@ func (h *Handler) request(ctx context.Context, msg events.SQSMessage, m *metrics
 			errs = append(errs, o.Err)
 		}
 		h.log().Info("emergency rotation request", attrs...)
+	}
+	if watch.circuitOpen() {
+		m.Add(metrics.RotationsCircuitOpen, 1)
+	}
+	return errors.Join(errs...)
+}
+
+// order runs the actions of a decision the sweep queued.
+func (h *Handler) order(ctx context.Context, o *action.Order, m *metrics.Set) error {
+	if h.Orders == nil {
+		return errors.New("remediation order: no executor for orders configured")
+	}
+	x := *h.Orders
+	watch := &watched{Rotator: x.Rotator}
+	if x.Rotator != nil {
+		x.Rotator = watch
+	}
+	dec := o.Decision
+	outs := x.Execute(ctx, dec, action.ExecOptions{PolicyAsPut: o.PolicyAsPut})
+	var errs []error
+	for i, out := range outs {
+		a := dec.Actions[i]
+		if out.Executed {
+			m.Add(metrics.ActionsExecuted, 1)
+		}
+		attrs := []any{slog.String("secret_arn", a.SecretARN), slog.String("rule", a.Rule), slog.String("kind", a.Kind),
+			slog.String("event_id", dec.EventID), slog.Bool("executed", out.Executed), slog.String("note", out.Note)}
+		if out.Err != nil {
+			attrs = append(attrs, slog.String("error", out.Err.Error()))
+			errs = append(errs, out.Err)
+		}
+		h.log().Info("remediation order", attrs...)
 	}
 	if watch.circuitOpen() {
 		m.Add(metrics.RotationsCircuitOpen, 1)

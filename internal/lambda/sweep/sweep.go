@@ -11,6 +11,8 @@ package sweep
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,11 +33,14 @@ import (
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/assess"
 	policyconfig "github.com/secretwarden/warden/internal/config"
+	"github.com/secretwarden/warden/internal/decide"
 	"github.com/secretwarden/warden/internal/defaults"
+	"github.com/secretwarden/warden/internal/event"
 	"github.com/secretwarden/warden/internal/finding"
 	"github.com/secretwarden/warden/internal/input"
 	"github.com/secretwarden/warden/internal/inventory"
 	"github.com/secretwarden/warden/internal/lambda/batch"
+	"github.com/secretwarden/warden/internal/lambda/live"
 	"github.com/secretwarden/warden/internal/lambda/metrics"
 	"github.com/secretwarden/warden/internal/policy"
 	"github.com/secretwarden/warden/internal/scan"
@@ -69,6 +74,23 @@ type Units interface {
 	Unit(accountID, region string) (inventory.Inventory, error)
 }
 
+// StateLoader loads the live state of named secrets; *live.Source
+// satisfies it.
+type StateLoader interface {
+	State(ctx context.Context, refs []live.Ref, now time.Time) (*inventory.State, []string, error)
+}
+
+// OrderQueue queues decisions for the rotate handler, which executes them
+// through the Responder; *action.QueueRotator satisfies it.
+type OrderQueue interface {
+	SendOrder(ctx context.Context, o action.Order) error
+}
+
+// ExposureCheck is the posture check whose failure makes the sweep decide
+// the secret's resource policy as the event path decides a
+// PutResourcePolicy (rule resource-policy-exposed).
+const ExposureCheck = "no-external-access"
+
 // FindingReader reads a secret's stored findings; *store.Store satisfies it.
 type FindingReader interface {
 	Findings(ctx context.Context, secretARN string) ([]finding.Finding, error)
@@ -96,6 +118,16 @@ type Handler struct {
 	// Findings reads stored findings (to resolve an account-region that
 	// could not be read before and can now).
 	Findings FindingReader
+	// States, Orders and History hand the exposures the sweep finds to the
+	// rotate handler: a secret failing ExposureCheck is loaded again,
+	// decided as a PutResourcePolicy of the policy in place would be (the
+	// same rule, the same rails), and the decision is queued as an Order;
+	// the rotate handler applies the rule's mode and rails and acts through
+	// the Responder, which the sweep may never assume. Without Orders the
+	// exposures are only recorded.
+	States  StateLoader
+	Orders  OrderQueue
+	History func(ctx context.Context) decide.History
 	// Metrics receives one EMF line per invocation (default os.Stdout).
 	Metrics io.Writer
 	// Log receives one line per fan-out and per unit (default slog.Default()).
@@ -273,11 +305,15 @@ func (h *Handler) unit(ctx context.Context, msg events.SQSMessage, m *metrics.Se
 	var recErrs []error
 	unread := false
 	var failing, errored int
+	var exposed []string
 	sum, err := scan.Run(ctx, inv, a, scan.Options{}, func(fs []finding.Finding) error {
 		for _, f := range fs {
 			switch f.Status {
 			case finding.StatusFail:
 				failing++
+				if f.PolicyID == ExposureCheck && !IsPlaceholder(f.SecretARN) {
+					exposed = append(exposed, f.SecretARN)
+				}
 			case finding.StatusError:
 				errored++
 				unread = unread || IsPlaceholder(f.SecretARN)
@@ -287,6 +323,7 @@ func (h *Handler) unit(ctx context.Context, msg events.SQSMessage, m *metrics.Se
 		if err != nil {
 			recErrs = append(recErrs, err)
 		}
+		metrics.HubFailures(m, h.log(), recs)
 		m.Add(metrics.ActionsExecuted, float64(metrics.AlertsPublished(h.Recorder, recs)))
 		return nil
 	})
@@ -297,6 +334,9 @@ func (h *Handler) unit(ctx context.Context, msg events.SQSMessage, m *metrics.Se
 		if err := h.resolveUnread(ctx, u, now, m); err != nil {
 			recErrs = append(recErrs, err)
 		}
+	}
+	if err := h.handOff(ctx, exposed, now, m); err != nil {
+		recErrs = append(recErrs, err)
 	}
 	m.Add(metrics.FindingsFailed, float64(failing))
 	m.Add(metrics.FindingsError, float64(errored))
@@ -310,6 +350,81 @@ func (h *Handler) unit(ctx context.Context, msg events.SQSMessage, m *metrics.Se
 		return fmt.Errorf("record findings of %s/%s: %w", u.AccountID, u.Region, errors.Join(recErrs...))
 	}
 	return nil
+}
+
+// SweepEventName is the event name of the decisions the sweep hands off.
+const SweepEventName = "SweepExposure"
+
+// handOff decides each exposed secret as the event path decides a
+// PutResourcePolicy of the policy in place, and queues the decision for the
+// rotate handler. The decision's event id is derived from the secret and
+// the policy text, so one exposure acts once (the rotate handler claims
+// each action), however many sweeps find it.
+func (h *Handler) handOff(ctx context.Context, arns []string, now time.Time, m *metrics.Set) error {
+	if h.Orders == nil || h.States == nil || len(arns) == 0 {
+		return nil
+	}
+	refs := make([]live.Ref, 0, len(arns))
+	for _, arn := range arns {
+		if r, ok := live.RefOfARN(arn); ok {
+			refs = append(refs, r)
+		}
+	}
+	st, loaded, err := h.States.State(ctx, refs, now)
+	if err != nil {
+		return fmt.Errorf("load exposed secrets: %w", err)
+	}
+	b, err := input.NewBuilder(ctx, st, h.Policy.Params, now)
+	if err != nil {
+		return fmt.Errorf("prepare exposed secrets: %w", err)
+	}
+	var hist decide.History = decide.NewMemory()
+	if h.History != nil {
+		hist = h.History(ctx)
+	}
+	d := &decide.Decider{State: st, Assessor: &assess.Assessor{Engine: h.Engine, Builder: b, Config: h.Policy}, History: hist}
+	var errs []error
+	for _, arn := range loaded {
+		e := st.Lookup("", "", arn)
+		if e == nil || e.ResourcePolicy == nil || e.Error != "" {
+			continue // fixed since, or unreadable now: the next sweep sees it
+		}
+		policy := *e.ResourcePolicy
+		ev := ExposureEvent(e, policy, now)
+		dec, err := d.Decide(ctx, ev)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if dec.Skipped != nil || len(dec.Actions) == 0 {
+			continue
+		}
+		dec.EventName = SweepEventName
+		if err := h.Orders.SendOrder(ctx, action.Order{Decision: dec, PolicyAsPut: policy}); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m.Add(metrics.RemediationsHandedOff, 1)
+		h.log().Info("exposure handed to the rotate function", slog.String("secret_arn", arn), slog.String("event_id", dec.EventID), slog.Int("actions", len(dec.Actions)))
+	}
+	return errors.Join(errs...)
+}
+
+// ExposureEvent is the PutResourcePolicy event the sweep decides for a
+// secret whose policy in place exposes it: the policy as the request, an
+// actor standing for the sweep (an AWS service acting for the
+// organization), and an id derived from the secret and the policy.
+func ExposureEvent(e *snapshot.SecretEntry, policy string, now time.Time) *event.Event {
+	sum := sha256.Sum256([]byte(e.Secret.ARN + "\x00" + policy))
+	who := "the resource policy in place (found by the Secret Warden sweep)"
+	return &event.Event{
+		ID: "sweep-exposure-" + hex.EncodeToString(sum[:16]), Name: "PutResourcePolicy", Kind: event.KindAPICall,
+		Source: event.SourceSecretsManager, Time: now, AccountID: e.AccountID, Region: e.Region,
+		Actor:   event.Actor{Type: "AWSService", InvokedBy: "secretwarden.sweep", ARN: who, PrincipalARN: who},
+		Secret:  event.SecretRef{Raw: e.Secret.ARN, ARN: e.Secret.ARN, Name: e.Secret.Name},
+		Request: map[string]any{"secretId": e.Secret.ARN, "resourcePolicy": policy},
+		Where:   "sweep",
+	}
 }
 
 // IsPlaceholder reports whether a finding's ARN stands for a whole
@@ -358,6 +473,7 @@ func (h *Handler) resolveUnread(ctx context.Context, u Unit, now time.Time, m *m
 		return nil
 	}
 	recs, err := h.Recorder.Record(ctx, closing)
+	metrics.HubFailures(m, h.log(), recs)
 	m.Add(metrics.ActionsExecuted, float64(metrics.AlertsPublished(h.Recorder, recs)))
 	return err
 }

@@ -10,12 +10,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/awsinv"
+	"github.com/secretwarden/warden/internal/decide"
 	"github.com/secretwarden/warden/internal/finding"
 	"github.com/secretwarden/warden/internal/lambda/lambdatest"
 	"github.com/secretwarden/warden/internal/lambda/live"
+	"github.com/secretwarden/warden/internal/lambda/rotate"
+	"github.com/secretwarden/warden/internal/rails"
 	"github.com/secretwarden/warden/internal/store"
 	"github.com/secretwarden/warden/internal/store/storetest"
 )
@@ -258,5 +262,155 @@ func TestFanOutRefusesAnotherOrganization(t *testing.T) {
 	}
 	if len(r.queue.Sent()) != 0 {
 		t.Error("nothing queued")
+	}
+}
+
+// handoffRig is a sweep that hands its exposures to a rotate handler over
+// the same fake account, as the rotate queue would carry them.
+type handoffRig struct {
+	*rig
+	orders *lambdatest.SQS
+	rot    *rotate.Handler
+	region *lambdatest.Region
+}
+
+const exposedPolicy = `{"Version":"2012-10-17","Statement":[` +
+	`{"Sid":"Own","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:role/app"},"Action":"secretsmanager:GetSecretValue","Resource":"*"},` +
+	`{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`
+
+func newHandoff(t *testing.T, modes action.Modes) *handoffRig {
+	t.Helper()
+	r := newRig(t, east)
+	region := r.fac.Region(payProd, east,
+		lambdatest.Secret{Name: "app/exposed", Policy: exposedPolicy, RotationLambdaARN: "arn:aws:lambda:us-east-1:222222222222:function:rot", KmsKeyID: "k1"},
+		lambdatest.Secret{Name: "app/fine", KmsKeyID: "k1"})
+	src := r.h.Units.(*live.Source)
+	orders := &lambdatest.SQS{}
+	r.h.States = src
+	r.h.Orders = &action.QueueRotator{API: orders, QueueURL: "https://sqs.us-east-1.amazonaws.com/111111111111/rotate"}
+	r.h.History = func(ctx context.Context) decide.History { return store.NewHistory(ctx, r.store) }
+	clock := func() time.Time { return now }
+	sns := &action.SNS{API: r.alerts, TopicARN: "arn:aws:sns:us-east-1:111111111111:alerts"}
+	responder := func(context.Context, string, string) (action.ResourcePolicyWriteAPI, error) { return region, nil }
+	audit := func(context.Context, string, string) (action.GetResourcePolicyAPI, error) { return region, nil }
+	rails := &rails.Rails{
+		Describe: func(context.Context, string, string) (rails.DescribeSecretAPI, error) { return region, nil },
+		Store:    r.store, Limits: rails.DefaultLimits(), Now: clock, Log: slog.New(slog.DiscardHandler),
+	}
+	rotator := &action.DirectRotator{Rails: rails, Clients: func(context.Context, string, string) (action.RotateSecretAPI, error) { return region, nil }}
+	rot := &rotate.Handler{
+		Executor: &action.Executor{Modes: modes, Alerts: sns, Rotator: rotator, Now: clock},
+		Orders: &action.Executor{Modes: modes, Alerts: sns, Rotator: rotator, Now: clock, Dedupe: r.store, PriorPolicies: r.store,
+			Remediator: &action.Remediator{Reads: audit, Writes: responder}},
+		Metrics: &bytes.Buffer{}, Log: slog.New(slog.DiscardHandler),
+	}
+	return &handoffRig{rig: r, orders: orders, rot: rot, region: region}
+}
+
+func (h *handoffRig) deliver(t *testing.T) events.SQSEventResponse {
+	t.Helper()
+	var ev events.SQSEvent
+	for i, b := range h.orders.Sent() {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "o" + string(rune('0'+i)), Body: b})
+	}
+	resp, err := h.rot.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// The sweep decides an exposed secret as the event path decides a
+// PutResourcePolicy (rule resource-policy-exposed: alert, remove the
+// offending statement, rotate) and hands the decision to the rotate
+// handler, which applies the rule's mode and rails and acts through the
+// Responder: the sweep itself has nothing that could write.
+func TestSweepHandsExposuresToTheRotateHandler(t *testing.T) {
+	h := newHandoff(t, action.Modes{"resource-policy-exposed": action.ModeEnforce})
+	resp, err := h.h.Handle(context.Background(), sqsBatch(t, unitBody(payProd, east)))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("%v %v\n%s", resp, err, h.logs)
+	}
+	sent := h.orders.Sent()
+	if len(sent) != 1 {
+		t.Fatalf("one order, for the exposed secret: %v", sent)
+	}
+	_, order, err := action.DecodeRotateMessage(sent[0])
+	if err != nil || order == nil {
+		t.Fatalf("an order of kind remediate: %v %q", err, sent[0])
+	}
+	kinds := map[string]decide.Action{}
+	for _, a := range order.Decision.Actions {
+		kinds[a.Kind] = a
+	}
+	if a := kinds["remediate"]; a.Rule != "resource-policy-exposed" || len(a.Statements) != 1 || a.Statements[0] != 1 || a.SecretARN != h.region.ARN("app/exposed") {
+		t.Errorf("remediation of statement 1: %+v", a)
+	}
+	if _, ok := kinds["alert"]; !ok {
+		t.Error("the rule's alert")
+	}
+	if a, ok := kinds["rotate"]; !ok || a.Blocked != "" {
+		t.Errorf("the rule's rotation (the policy let anyone read the value): %+v", a)
+	}
+	if order.PolicyAsPut != exposedPolicy || order.Decision.EventName != SweepEventName {
+		t.Errorf("order %+v", order)
+	}
+	if m := emf(t, h.out); m["RemediationsHandedOff"] != 1.0 {
+		t.Errorf("metrics %v", m)
+	}
+
+	// The rotate handler acts: the public statement is removed (the rest
+	// put back with BlockPublicPolicy), the prior policy saved, the secret
+	// rotated through the rails, all alerted.
+	if resp := h.deliver(t); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("order failed: %v", resp.BatchItemFailures)
+	}
+	if len(h.region.Puts) != 1 || !aws.ToBool(h.region.Puts[0].BlockPublicPolicy) || strings.Contains(aws.ToString(h.region.Puts[0].ResourcePolicy), `"Public"`) {
+		t.Fatalf("PutResourcePolicy without the public statement, BlockPublicPolicy set: %+v", h.region.Puts)
+	}
+	if got := h.region.Rotated(); len(got) != 1 || got[0] != h.region.ARN("app/exposed") {
+		t.Errorf("rotated through the rails: %v", got)
+	}
+	if prior, ok, _ := h.store.GetPriorPolicy(context.Background(), h.region.ARN("app/exposed"), "resource-policy-exposed"); !ok || prior.Policy != exposedPolicy {
+		t.Errorf("the prior policy is saved with the finding: %+v %v", prior, ok)
+	}
+	// The same order again (a redelivery): each action was claimed once.
+	if resp := h.deliver(t); len(resp.BatchItemFailures) != 0 || len(h.region.Puts) != 1 || len(h.region.Rotated()) != 1 {
+		t.Fatalf("a redelivered order acts once: %v puts %d", resp.BatchItemFailures, len(h.region.Puts))
+	}
+}
+
+func TestSweepExposureFollowsAlertOnlyMode(t *testing.T) {
+	h := newHandoff(t, nil)
+	if _, err := h.h.Handle(context.Background(), sqsBatch(t, unitBody(payProd, east))); err != nil {
+		t.Fatal(err)
+	}
+	before := h.alerts.Len()
+	if resp := h.deliver(t); len(resp.BatchItemFailures) != 0 {
+		t.Fatal(resp)
+	}
+	if len(h.region.Puts)+len(h.region.Deletes)+len(h.region.Rotated()) != 0 {
+		t.Fatal("alert-only: nothing is changed")
+	}
+	alerted := strings.Join(h.alerts.Messages[before:], "\n")
+	if !strings.Contains(alerted, "alert-only mode") || !strings.Contains(alerted, "resource-policy-exposed") {
+		t.Errorf("the alert says what was not done and why: %s", alerted)
+	}
+	// A later sweep finds the same exposure: same event id, so the order's
+	// actions are not repeated; a changed policy is a new exposure.
+	first, _, _ := strings.Cut(h.orders.Sent()[0], `"time"`)
+	if _, err := h.h.Handle(context.Background(), sqsBatch(t, unitBody(payProd, east))); err != nil {
+		t.Fatal(err)
+	}
+	again, _, _ := strings.Cut(h.orders.Sent()[1], `"time"`)
+	if first != again {
+		t.Errorf("the same exposure has the same event id:\n%s\n%s", first, again)
+	}
+	h.region.Secrets[0].Policy = strings.Replace(exposedPolicy, `"Sid":"Public"`, `"Sid":"Public2"`, 1)
+	if _, err := h.h.Handle(context.Background(), sqsBatch(t, unitBody(payProd, east))); err != nil {
+		t.Fatal(err)
+	}
+	if third, _, _ := strings.Cut(h.orders.Sent()[2], `"time"`); third == first {
+		t.Error("a changed policy is a new exposure, with its own event id")
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/awsinv"
 	"github.com/secretwarden/warden/internal/builtin"
+	"github.com/secretwarden/warden/internal/decide"
 	policyconfig "github.com/secretwarden/warden/internal/config"
 	"github.com/secretwarden/warden/internal/lambda/config"
 	"github.com/secretwarden/warden/internal/lambda/evaluate"
@@ -310,6 +311,8 @@ func (d *Deps) Sweep() *sweep.Handler {
 		Org: d.Live, OrganizationID: d.Config.OrganizationID, Regions: d.Config.Regions,
 		Queue: d.SweepQueue, QueueURL: d.Config.SweepQueueURL, Units: d.Live,
 		Engine: d.Engine, Policy: d.Policy, Recorder: d.Recorder(), Findings: d.Store, Log: d.Log,
+		States: d.Live, Orders: d.QueueRotator,
+		History: func(ctx context.Context) decide.History { return store.NewHistory(ctx, d.Store) },
 	}
 }
 
@@ -319,10 +322,17 @@ func (d *Deps) Rotate() *rotate.Handler {
 	x := &action.Executor{
 		Modes: d.Config.Modes, DryRun: d.Config.DryRun, Alerts: d.Alerts, Events: d.Events, Log: d.Log,
 	}
+	h := &rotate.Handler{Executor: x, Log: d.Log}
 	if d.DirectRotator != nil {
 		x.Rotator = d.DirectRotator
+		// The sweep's orders: the same modes and rails as the evaluate
+		// handler's, each action once per event id, through the Responder.
+		h.Orders = &action.Executor{
+			Modes: d.Config.Modes, DryRun: d.Config.DryRun, Alerts: d.Alerts, Events: d.Events, Log: d.Log,
+			Remediator: d.Remediator, Rotator: d.DirectRotator, Dedupe: d.Store, PriorPolicies: d.Store,
+		}
 	}
-	return &rotate.Handler{Executor: x, Log: d.Log}
+	return h
 }
 
 // loadPolicies compiles the built-in policies with the built-in data,
