@@ -52,7 +52,9 @@ type ledger struct {
 	asked []time.Time
 }
 
-func (l *ledger) Coverage(context.Context) (time.Time, bool, error) { return l.since, !l.since.IsZero(), nil }
+func (l *ledger) Coverage(context.Context) (time.Time, bool, error) {
+	return l.since, !l.since.IsZero(), nil
+}
 func (l *ledger) Reads(_ context.Context, keys []string, since time.Time) ([]string, error) {
 	l.asked = append(l.asked, since)
 	return l.reads, nil
