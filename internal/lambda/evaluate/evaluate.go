@@ -21,6 +21,7 @@ import (
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/apply"
 	"github.com/secretwarden/warden/internal/assess"
+	"github.com/secretwarden/warden/internal/blast"
 	policyconfig "github.com/secretwarden/warden/internal/config"
 	"github.com/secretwarden/warden/internal/decide"
 	"github.com/secretwarden/warden/internal/defaults"
@@ -74,6 +75,13 @@ type Handler struct {
 	Now func() time.Time
 	// ProcessedTTL is how long processed event ids are kept (default DefaultProcessedTTL).
 	ProcessedTTL time.Duration
+	// Blast plans the blast radius of a GuardDuty finding's principal: the
+	// access ledger where it covers the window, CloudTrail for the rest.
+	// Nil: the access ledger alone (Store.Reads over BlastWindow).
+	Blast *blast.Planner
+	// BlastWindow is how far back a compromised principal's reads are
+	// looked for (WARDEN_BLAST_RADIUS_DAYS; default store.LedgerTTL).
+	BlastWindow time.Duration
 }
 
 func (h *Handler) now() time.Time { return defaults.Now(h.Now) }
@@ -177,7 +185,7 @@ func (h *Handler) remember(ctx context.Context, eventID string) {
 // process decides one event against live state and acts.
 func (h *Handler) process(ctx context.Context, ev *event.Event, m *metrics.Set) error {
 	now := h.now()
-	refs, err := h.refs(ctx, ev, now)
+	refs, plan, err := h.refs(ctx, ev, now)
 	if err != nil {
 		return err
 	}
@@ -204,9 +212,23 @@ func (h *Handler) process(ctx context.Context, ev *event.Event, m *metrics.Set) 
 	}
 
 	hist := store.NewHistory(ctx, h.Store)
-	dec, err := (&decide.Decider{State: st, Assessor: a, History: hist}).Decide(ctx, ev)
+	var history decide.History = hist
+	if plan != nil {
+		// The principal's reads are the plan's, resolved to the secrets'
+		// full ARNs by the state just loaded.
+		history = planned{History: hist, reads: loaded}
+	}
+	dec, err := (&decide.Decider{State: st, Assessor: a, History: history}).Decide(ctx, ev)
 	if err != nil {
 		return err
+	}
+	if plan != nil {
+		summary := plan.Summary()
+		for i := range dec.Actions {
+			dec.Actions[i].Reason += " (blast radius: " + summary + ")"
+		}
+		h.log().Info("blast radius planned", slog.String("event_id", ev.ID), slog.Int("secrets", len(plan.Secrets)),
+			slog.Int("resolved", len(loaded)), slog.String("coverage", summary))
 	}
 	var errs []error
 	if len(posture) > 0 {
@@ -245,17 +267,32 @@ func changes(ev *event.Event) bool {
 }
 
 // refs are the secrets to load for an event: those it names, or for a
-// GuardDuty finding every secret the compromised principal read (from the
-// access ledger). An event the engine will skip loads nothing.
-func (h *Handler) refs(ctx context.Context, ev *event.Event, now time.Time) ([]live.Ref, error) {
+// GuardDuty finding every secret the compromised principal read in the
+// blast-radius window (the plan, from the access ledger and CloudTrail). An
+// event the engine will skip loads nothing.
+func (h *Handler) refs(ctx context.Context, ev *event.Event, now time.Time) ([]live.Ref, *blast.Plan, error) {
 	if ev.Kind == event.KindGuardDuty {
 		keys := decide.GuardDutyKeys(ev.GuardDuty)
 		if len(keys) == 0 {
-			return nil, nil
+			return nil, nil, nil
 		}
-		arns, err := h.Store.Reads(ctx, keys, now.Add(-store.LedgerTTL))
-		if err != nil {
-			return nil, err
+		window := h.BlastWindow
+		if window <= 0 {
+			window = store.LedgerTTL
+		}
+		var arns []string
+		var plan *blast.Plan
+		if h.Blast != nil {
+			p, err := h.Blast.Plan(ctx, keys, now.Add(-window), now)
+			if err != nil {
+				return nil, nil, err
+			}
+			plan, arns = p, p.Secrets
+		} else {
+			var err error
+			if arns, err = h.Store.Reads(ctx, keys, now.Add(-window)); err != nil {
+				return nil, nil, err
+			}
 		}
 		var refs []live.Ref
 		for _, arn := range arns {
@@ -263,10 +300,10 @@ func (h *Handler) refs(ctx context.Context, ev *event.Event, now time.Time) ([]l
 				refs = append(refs, r)
 			}
 		}
-		return refs, nil
+		return refs, plan, nil
 	}
 	if ev.Source != "secretsmanager.amazonaws.com" || apply.EffectOf(ev.Name) == apply.Unknown {
-		return nil, nil
+		return nil, nil, nil
 	}
 	named := ev.Secrets
 	if len(named) == 0 && !ev.Secret.IsZero() {
@@ -278,8 +315,17 @@ func (h *Handler) refs(ctx context.Context, ev *event.Event, now time.Time) ([]l
 			refs = append(refs, r)
 		}
 	}
-	return refs, nil
+	return refs, nil, nil
 }
+
+// planned is a decision history whose principal reads are a blast-radius
+// plan's.
+type planned struct {
+	decide.History
+	reads []string
+}
+
+func (p planned) Reads([]string, time.Time) []string { return append([]string{}, p.reads...) }
 
 // logDecision writes one line per decision: what was decided and done,
 // never the event's request parameters.

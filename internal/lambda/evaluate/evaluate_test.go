@@ -13,10 +13,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	warden "github.com/secretwarden/warden"
 	"github.com/secretwarden/warden/internal/action"
+	"github.com/secretwarden/warden/internal/blast"
 	"github.com/secretwarden/warden/internal/inventory"
 	"github.com/secretwarden/warden/internal/lambda/lambdatest"
 	"github.com/secretwarden/warden/internal/lambda/live"
@@ -335,5 +339,71 @@ func TestProcessedMarkerOutlivesTheLeaseAndAnInterruptedLeaseExpires(t *testing.
 	}
 	if reads, _ := r.store.Reads(ctx, []string{"ASIAIU3YUZ2KCP2LLPYG"}, now.Add(-30*24*time.Hour)); len(reads) != 1 {
 		t.Errorf("the redelivery after the lease expired acts: %v", reads)
+	}
+}
+
+// lookupTrail is LookupEvents in the sample's payments account: the
+// exfiltrated credentials' read of sample 26, by access key.
+type lookupTrail struct {
+	mu   sync.Mutex
+	reqs []*cloudtrail.LookupEventsInput
+}
+
+func (l *lookupTrail) LookupEvents(_ context.Context, in *cloudtrail.LookupEventsInput, _ ...func(*cloudtrail.Options)) (*cloudtrail.LookupEventsOutput, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reqs = append(l.reqs, in)
+	out := &cloudtrail.LookupEventsOutput{}
+	if a := in.LookupAttributes[0]; a.AttributeKey == cttypes.LookupAttributeKeyAccessKeyId && aws.ToString(a.AttributeValue) == "ASIABGOSNXVABAJGRH5L" {
+		b, err := fs.ReadFile(warden.Sample, "testdata/events/26_GetSecretValue_payments-db-primary-exfiltrated-creds.json")
+		if err != nil {
+			return nil, err
+		}
+		out.Events = []cttypes.Event{{CloudTrailEvent: aws.String(string(b))}}
+	}
+	return out, nil
+}
+
+// With read events off (no ledger), a GuardDuty finding is planned from
+// CloudTrail LookupEvents in every account and region, through the audit
+// role's clients; the rotation says which source covered which window.
+func TestGuardDutyPlansFromCloudTrailWithoutTheLedger(t *testing.T) {
+	r := newRig(t, action.Modes{"guardduty-credential-compromise": action.ModeEnforce})
+	trail := &lookupTrail{}
+	var asked []string
+	var mu sync.Mutex
+	r.h.Blast = &blast.Planner{Now: func() time.Time { return now }, Lookup: &blast.Lookup{
+		Accounts: func(context.Context) ([]string, error) { return []string{"334455667788", "445566778899"}, nil },
+		Regions:  []string{"us-east-1"},
+		Clients: func(_ context.Context, account, region string) (blast.LookupEventsAPI, error) {
+			mu.Lock()
+			asked = append(asked, account+"/"+region)
+			mu.Unlock()
+			return trail, nil
+		},
+		Pacer: &blast.Pacer{Interval: time.Millisecond},
+	}}
+	r.h.BlastWindow = 30 * 24 * time.Hour
+	resp, err := r.h.Handle(context.Background(), batchOf(sample(t, "27_GuardDutyFinding_payments-api-ec2-credential-exfiltration.json")))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("%v %v\n%s", resp, err, r.logs)
+	}
+	if len(asked) != 2 {
+		t.Errorf("LookupEvents in each account-region: %v", asked)
+	}
+	sent := r.rotate.Sent()
+	if len(sent) != 1 {
+		t.Fatalf("one rotation, of the secret CloudTrail shows the principal read: %v", sent)
+	}
+	req, _ := action.DecodeRotationRequest(sent[0])
+	if req.SecretARN != "arn:aws:secretsmanager:us-east-1:334455667788:secret:payments/db-primary-Kw0EJ3" {
+		t.Errorf("the read by name is resolved to the secret's ARN: %s", req.SecretARN)
+	}
+	if !strings.Contains(req.Reason, "CloudTrail LookupEvents 2026-10-21T00:00:00Z to 2026-11-20T00:00:00Z") ||
+		!strings.Contains(req.Reason, "read events are off") {
+		t.Errorf("the reason says which source covered which window and what was not seen: %s", req.Reason)
+	}
+	if !strings.Contains(r.logs.String(), "blast radius planned") {
+		t.Errorf("the plan is logged: %s", r.logs)
 	}
 }

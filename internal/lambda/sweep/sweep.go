@@ -128,6 +128,14 @@ type Handler struct {
 	States  StateLoader
 	Orders  OrderQueue
 	History func(ctx context.Context) decide.History
+	// LedgerOff tells that read events are off (WARDEN_READ_EVENTS=off):
+	// each fan-out then resets the ledger's Coverage, so that when they are
+	// turned on again the ledger only counts from then (its gap is never
+	// taken for coverage).
+	LedgerOff bool
+	Coverage  interface {
+		ResetCoverage(ctx context.Context) error
+	}
 	// Metrics receives one EMF line per invocation (default os.Stdout).
 	Metrics io.Writer
 	// Log receives one line per fan-out and per unit (default slog.Default()).
@@ -184,6 +192,11 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 // of MaxBatch. Entries SQS fails for its own reasons are sent once more;
 // what still fails is the error.
 func (h *Handler) FanOut(ctx context.Context, m *metrics.Set) error {
+	if h.LedgerOff && h.Coverage != nil {
+		if err := h.Coverage.ResetCoverage(ctx); err != nil {
+			h.log().Warn("ledger coverage not reset (read events are off)", slog.String("error", err.Error()))
+		}
+	}
 	org, accounts, err := h.Org.Organization(ctx)
 	if err != nil {
 		return fmt.Errorf("list accounts: %w", err)

@@ -414,3 +414,26 @@ func TestSweepExposureFollowsAlertOnlyMode(t *testing.T) {
 		t.Error("a changed policy is a new exposure, with its own event id")
 	}
 }
+
+// With read events off, each fan-out resets the ledger's coverage: turned on
+// again, the ledger only counts from then, its gap never taken for coverage.
+func TestFanOutResetsLedgerCoverageWhenReadsAreOff(t *testing.T) {
+	r := newRig(t, east)
+	if _, err := r.store.RecordCoverage(context.Background(), now.Add(-48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	r.h.Coverage = r.store
+	if _, err := r.h.Handle(context.Background(), json.RawMessage(scheduled)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := r.store.Coverage(context.Background()); !ok {
+		t.Fatal("reads on: the coverage stays")
+	}
+	r.h.LedgerOff = true
+	if _, err := r.h.Handle(context.Background(), json.RawMessage(scheduled)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := r.store.Coverage(context.Background()); ok {
+		t.Fatal("reads off: the coverage is reset")
+	}
+}

@@ -17,7 +17,9 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -28,6 +30,7 @@ import (
 
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/awsinv"
+	"github.com/secretwarden/warden/internal/blast"
 	"github.com/secretwarden/warden/internal/builtin"
 	policyconfig "github.com/secretwarden/warden/internal/config"
 	"github.com/secretwarden/warden/internal/decide"
@@ -85,6 +88,11 @@ type Deps struct {
 	DirectRotator *action.DirectRotator
 	// SweepQueue sends sweep units (SendMessageBatch).
 	SweepQueue sweep.SendMessageBatchAPI
+	// Blast plans a compromised principal's blast radius: the access
+	// ledger (unless WARDEN_READ_EVENTS=off), CloudTrail Lake
+	// (WARDEN_CLOUDTRAIL_LAKE_EVENT_DATA_STORE) or LookupEvents through the
+	// audit role for the rest.
+	Blast *blast.Planner
 }
 
 // FunctionRoles are the member roles each function may assume
@@ -193,6 +201,24 @@ func build(ctx context.Context, cfg *config.Config, awsCfg aws.Config, roles []m
 		Announcer: &action.BreakerAnnouncer{Alerts: d.Alerts},
 		Log:       log,
 	}
+	d.Blast = &blast.Planner{LedgerTTL: cfg.LedgerTTL(), Lookup: &blast.Lookup{
+		Accounts: d.activeAccounts, Regions: cfg.Regions,
+		Clients: member.Clients(d.Roles, member.Audit, "cloudtrail", func(c aws.Config) blast.LookupEventsAPI {
+			return cloudtrail.NewFromConfig(c)
+		}),
+	}}
+	if cfg.ReadEventsOn() {
+		d.Blast.Ledger = d.Store
+	}
+	if cfg.CloudTrailLake != "" {
+		// The event data store is queried with the function's own
+		// credentials, in its region.
+		region := awsCfg.Region
+		if a, err := arn.Parse(cfg.CloudTrailLake); err == nil {
+			region = a.Region
+		}
+		d.Blast.Lake = &blast.Lake{ARN: cfg.CloudTrailLake, API: cloudtrail.NewFromConfig(awsCfg, func(o *cloudtrail.Options) { o.Region = region })}
+	}
 	if d.Roles.Allows(member.Responder) {
 		writes := member.Clients(d.Roles, member.Responder, "secretsmanager", func(c aws.Config) *secretsmanager.Client {
 			return secretsmanager.NewFromConfig(c)
@@ -250,6 +276,22 @@ func (d *Deps) describeClient(ctx context.Context, accountID, region string) (ra
 	return c.DescribeSecret, nil
 }
 
+// activeAccounts are the organization's active accounts (LookupEvents is
+// run in each).
+func (d *Deps) activeAccounts(ctx context.Context) ([]string, error) {
+	_, accounts, err := d.Live.Organization(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range accounts {
+		if a.Status == "" || a.Status == "ACTIVE" {
+			out = append(out, a.ID)
+		}
+	}
+	return out, nil
+}
+
 // policyReads is GetResourcePolicy in a member account, through the audit
 // role (the inventory's client).
 func (d *Deps) policyReads(ctx context.Context, accountID, region string) (action.GetResourcePolicyAPI, error) {
@@ -282,6 +324,7 @@ func (d *Deps) Evaluate() *evaluate.Handler {
 			Modes: d.Config.Modes, DryRun: d.Config.DryRun, Alerts: d.Alerts, Events: d.Events,
 			Remediator: d.Remediator, Rotator: d.QueueRotator, Dedupe: d.Store, PriorPolicies: d.Store, Log: d.Log,
 		},
+		Blast: d.Blast, BlastWindow: d.Config.BlastRadiusWindow(),
 		Log: d.Log,
 	}
 }
@@ -311,7 +354,7 @@ func (d *Deps) Sweep() *sweep.Handler {
 		Org: d.Live, OrganizationID: d.Config.OrganizationID, Regions: d.Config.Regions,
 		Queue: d.SweepQueue, QueueURL: d.Config.SweepQueueURL, Units: d.Live,
 		Engine: d.Engine, Policy: d.Policy, Recorder: d.Recorder(), Findings: d.Store, Log: d.Log,
-		States: d.Live, Orders: d.QueueRotator,
+		States: d.Live, Orders: d.QueueRotator, LedgerOff: !d.Config.ReadEventsOn(), Coverage: d.Store,
 		History: func(ctx context.Context) decide.History { return store.NewHistory(ctx, d.Store) },
 	}
 }

@@ -74,6 +74,23 @@ func TestNewWiresTheHandlers(t *testing.T) {
 	if d.Store.LedgerTTL != 30*24*time.Hour {
 		t.Errorf("ledger TTL from WARDEN_LEDGER_DAYS: %s", d.Store.LedgerTTL)
 	}
+	if d.Blast == nil || d.Blast.Ledger == nil || d.Blast.Lake != nil || d.Blast.Lookup == nil || ev.Blast != d.Blast || ev.BlastWindow != 30*24*time.Hour {
+		t.Errorf("blast radius: the ledger then LookupEvents: %+v", d.Blast)
+	}
+	if sw.LedgerOff || sw.Orders == nil || sw.States == nil {
+		t.Errorf("sweep hand-off: %+v", sw)
+	}
+	// Read events off, a CloudTrail Lake event data store: no ledger, the Lake.
+	cfg := testConfig(t, true)
+	cfg.ReadEvents = config.ReadEventsOff
+	cfg.CloudTrailLake = "arn:aws:cloudtrail:eu-west-1:111111111111:eventdatastore/EXAMPLE-f852-4e8f"
+	d2, err := NewFromAWS(context.Background(), cfg, awsCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d2.Blast.Ledger != nil || d2.Blast.Lake == nil || d2.Blast.Lake.ARN != cfg.CloudTrailLake || !d2.Sweep().LedgerOff {
+		t.Errorf("reads off: %+v", d2.Blast)
+	}
 	if got := unknownModes(d.Config.Modes, d.Engine); len(got) != 1 || got[0] != "no-such-rule" {
 		t.Errorf("unknown mode ids are reported: %v", got)
 	}
