@@ -7,20 +7,28 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/awsinv"
+	"github.com/secretwarden/warden/internal/blast"
 	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/event"
 	"github.com/secretwarden/warden/internal/inventory"
+	"github.com/secretwarden/warden/internal/member"
 	"github.com/secretwarden/warden/internal/rails"
 	"github.com/secretwarden/warden/internal/snapshot"
 	"github.com/secretwarden/warden/internal/store"
@@ -39,6 +47,9 @@ type rotateOpts struct {
 	execute   bool
 	output    string
 	since     time.Duration
+	lake      string
+	responder string
+	ledger    int
 	dedupe    int
 	acctLimit int
 	orgLimit  int
@@ -55,8 +66,15 @@ func newRotate(stdio IO) *cobra.Command {
   --secret ARN          one secret (repeatable)
   --account ID          every secret of an account (in --regions)
   --tag KEY=VALUE       every secret carrying that tag (in --accounts, --regions)
-  --principal ID        every secret a principal read, by its ARN or access key id,
-                        from the access ledger in the DynamoDB table (--table)
+  --principal ID        every secret a principal read within --since, by its ARN,
+                        principal id or access key id: from the access ledger in
+                        the DynamoDB table (--table) for the part of the window it
+                        covers, from CloudTrail for the rest (CloudTrail Lake with
+                        --cloudtrail-lake-event-data-store, else LookupEvents in
+                        every account of --accounts and region of --regions, paced
+                        under its quota of 2 calls a second per account and region);
+                        the plan says which source covered which window and what
+                        could not be seen
 
 The plan comes first: per secret, whether it will be rotated or which safety
 rail blocks it and why (a rotation function must be configured, no rotation in
@@ -72,8 +90,9 @@ the rails are checked again and claimed; every decision is recorded in the
 table. Secret values are never read.
 
 Live AWS is reached with the default credential chain (AWS_PROFILE, AWS_REGION,
-AWS_ENDPOINT_URL, ...), assuming --role-name in member accounts; the role needs
-secretsmanager:RotateSecret to execute.
+AWS_ENDPOINT_URL, ...), assuming --role-name (read only: DescribeSecret, ListSecrets,
+cloudtrail:LookupEvents) in member accounts, and --responder-role-name for RotateSecret
+with --execute.
 
 Exit codes: 0 when the plan is shown (dry run) or every planned rotation
 started, 1 when a rotation was refused at execution or failed, 2 on bad flags
@@ -81,7 +100,8 @@ or when part of AWS could not be read.`,
 		Example: `  warden rotate --secret arn:aws:secretsmanager:us-east-1:111122223333:secret:payments/db-AbCdEf
   warden rotate --account 111122223333 --regions us-east-1,eu-west-1 --table SecretWarden-Table
   warden rotate --tag team=payments --regions us-east-1 --output json
-  warden rotate --principal ASIAIU3YUZ2KCP2LLPYG --table SecretWarden-Table --execute`,
+  warden rotate --principal ASIAIU3YUZ2KCP2LLPYG --table SecretWarden-Table --execute
+  warden rotate --principal arn:aws:iam::111122223333:role/app --since 2160h --regions us-east-1,eu-west-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), cmd, stdio)
@@ -91,11 +111,14 @@ or when part of AWS could not be read.`,
 	f.StringArrayVar(&o.secrets, "secret", nil, "secret ARN to rotate (repeatable)")
 	f.StringVar(&o.account, "account", "", "rotate every secret of this account id")
 	f.StringVar(&o.tag, "tag", "", "rotate every secret with this tag, KEY=VALUE")
-	f.StringVar(&o.principal, "principal", "", "rotate every secret this principal (ARN, principal id or access key id) read, from the access ledger")
-	f.StringVar(&o.table, "table", "", "Secret Warden DynamoDB table: the rails' state and the access ledger (required with --execute and --principal)")
+	f.StringVar(&o.principal, "principal", "", "rotate every secret this principal (ARN, principal id or access key id) read: the access ledger, then CloudTrail")
+	f.StringVar(&o.table, "table", "", "Secret Warden DynamoDB table: the rails' state and the access ledger (required with --execute)")
 	f.BoolVar(&o.execute, "execute", false, "rotate (default: show the plan only)")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table|json")
-	f.DurationVar(&o.since, "since", store.LedgerTTL, "--principal: how far back the access ledger is read")
+	f.DurationVar(&o.since, "since", store.LedgerTTL, "--principal: how far back the principal's reads are looked for (WARDEN_BLAST_RADIUS_DAYS)")
+	f.StringVar(&o.lake, "cloudtrail-lake-event-data-store", os.Getenv("WARDEN_CLOUDTRAIL_LAKE_EVENT_DATA_STORE"), "--principal: query this CloudTrail Lake event data store (ARN) instead of LookupEvents (default $WARDEN_CLOUDTRAIL_LAKE_EVENT_DATA_STORE)")
+	f.IntVar(&o.ledger, "ledger-days", int(store.LedgerTTL/(24*time.Hour)), "--principal: how long the access ledger keeps a read (WARDEN_LEDGER_DAYS)")
+	f.StringVar(&o.responder, "responder-role-name", "SecretWardenResponder", "role assumed in member accounts for RotateSecret with --execute")
 	f.IntVar(&o.dedupe, "rotation-dedupe-minutes", int(def.DedupeWindow/time.Minute), "dedupe window per secret (WARDEN_ROTATION_DEDUPE_MINUTES)")
 	f.IntVar(&o.acctLimit, "rotation-account-limit", def.AccountLimit, "emergency rotations per account per hour (WARDEN_ROTATION_ACCOUNT_LIMIT)")
 	f.IntVar(&o.orgLimit, "rotation-org-limit", def.OrgLimit, "emergency rotations organization-wide per hour (WARDEN_ROTATION_ORG_LIMIT)")
@@ -151,14 +174,16 @@ func (o *rotateOpts) check(cmd *cobra.Command) error {
 			return badInput(fmt.Errorf("--tag: want KEY=VALUE, got %q", o.tag))
 		}
 	case o.principal != "":
-		if o.table == "" {
-			return badInput(errors.New("--principal reads the access ledger: --table is required"))
-		}
-		if name := changed("accounts", "regions"); name != "" {
-			return badInput(fmt.Errorf("--%s does not apply to --principal: the ledger names each secret", name))
-		}
 		if o.since <= 0 {
 			return badInput(fmt.Errorf("--since must be positive, got %s", o.since))
+		}
+		if o.ledger < 1 {
+			return badInput(fmt.Errorf("--ledger-days must be at least 1, got %d", o.ledger))
+		}
+		if o.lake != "" {
+			if _, err := blast.DataStoreID(o.lake); err != nil {
+				return badInput(fmt.Errorf("--cloudtrail-lake-event-data-store: %w", err))
+			}
 		}
 	}
 	if o.execute && o.table == "" {
@@ -187,6 +212,14 @@ type rotateEnv struct {
 	Rotate   action.ClientFor[action.RotateSecretAPI]
 	// DB is the table's client (nil without --table).
 	DB store.DB
+	// Accounts lists the organization's active accounts (--accounts when
+	// given); Regions the regions; Lookup gives LookupEvents in one
+	// account-region (the audit role); Lake is CloudTrail Lake in the event
+	// data store's region (nil without --cloudtrail-lake-event-data-store).
+	Accounts func(ctx context.Context) ([]string, error)
+	Regions  []string
+	Lookup   func(ctx context.Context, account, region string) (blast.LookupEventsAPI, error)
+	Lake     blast.LakeAPI
 	// Now is the clock.
 	Now func() time.Time
 }
@@ -202,7 +235,38 @@ var openRotate = func(ctx context.Context, o *rotateOpts, log *slog.Logger) (*ro
 	if err != nil {
 		return nil, badInput(err)
 	}
+	roles := member.New(cfg, sts.NewFromConfig(cfg), member.Names{Audit: o.live.roleName, Responder: o.responder, ExternalID: o.live.externalID},
+		member.Audit, member.Responder)
+	lookup := member.Clients(roles, member.Audit, "cloudtrail", func(c aws.Config) *cloudtrail.Client { return cloudtrail.NewFromConfig(c) })
+	rotate := member.Clients(roles, member.Responder, "secretsmanager", func(c aws.Config) *secretsmanager.Client { return secretsmanager.NewFromConfig(c) })
 	env := &rotateEnv{
+		Regions: base.Regions(),
+		Accounts: func(ctx context.Context) ([]string, error) {
+			if len(o.live.accounts) > 0 {
+				return o.live.accounts, nil
+			}
+			_, accounts, err := base.Organization(ctx)
+			if err != nil {
+				return nil, err
+			}
+			var out []string
+			for _, a := range accounts {
+				if a.Status == "" || a.Status == "ACTIVE" {
+					out = append(out, a.ID)
+				}
+			}
+			return out, nil
+		},
+		Lookup: func(ctx context.Context, account, region string) (blast.LookupEventsAPI, error) {
+			// The caller's own account is read with its own credentials,
+			// as the inventory reads it.
+			if caller, err := base.CallerAccount(ctx); err == nil && caller == account {
+				c := cfg.Copy()
+				c.Region = region
+				return cloudtrail.NewFromConfig(c), nil
+			}
+			return lookup(ctx, account, region)
+		},
 		Inventory: func(_ context.Context, accounts []string) (inventory.Inventory, error) {
 			scoped := opts
 			if len(accounts) > 0 {
@@ -218,17 +282,16 @@ var openRotate = func(ctx context.Context, o *rotateOpts, log *slog.Logger) (*ro
 			return c.DescribeSecret, nil
 		},
 		Rotate: func(ctx context.Context, account, region string) (action.RotateSecretAPI, error) {
-			c, err := base.Clients(ctx, account, region)
-			if err != nil {
-				return nil, err
-			}
-			api, ok := c.DescribeSecret.(action.RotateSecretAPI)
-			if !ok {
-				return nil, fmt.Errorf("reach secrets manager in %s/%s: the client cannot rotate", account, region)
-			}
-			return api, nil
+			return rotate(ctx, account, region)
 		},
 		Now: time.Now,
+	}
+	if o.lake != "" {
+		region := cfg.Region
+		if a, err := arn.Parse(o.lake); err == nil {
+			region = a.Region
+		}
+		env.Lake = cloudtrail.NewFromConfig(cfg, func(opt *cloudtrail.Options) { opt.Region = region })
 	}
 	if o.table != "" {
 		env.DB = dynamodb.NewFromConfig(cfg)
@@ -263,6 +326,9 @@ type planDoc struct {
 	Execute bool        `json:"execute"`
 	Secrets []planRow   `json:"secrets"`
 	Summary planSummary `json:"summary"`
+	// Blast is the blast radius of --principal: which source covered which
+	// time window, and what could not be seen.
+	Blast *blast.Plan `json:"blast_radius,omitempty"`
 }
 
 func (o *rotateOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) error {
@@ -286,7 +352,7 @@ func (o *rotateOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) erro
 		railStore = st
 	}
 	u := &unreadable{}
-	targets, err := o.targets(ctx, env, st, u, now)
+	targets, plan, err := o.targets(ctx, env, st, u, now)
 	if err != nil {
 		return err
 	}
@@ -294,7 +360,7 @@ func (o *rotateOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) erro
 		Describe: env.Describe, Store: railStore, Limits: o.limits(), Now: env.Now,
 		Log: slog.New(railLogLevel{Handler: log.Handler(), level: slog.LevelWarn}),
 	}
-	doc := planDoc{Execute: o.execute, Secrets: []planRow{}, Summary: planSummary{Secrets: len(targets), Unreadable: u.n, RailsState: st != nil}}
+	doc := planDoc{Execute: o.execute, Secrets: []planRow{}, Summary: planSummary{Secrets: len(targets), Unreadable: u.n, RailsState: st != nil}, Blast: plan}
 	for _, arn := range targets {
 		row := planRow{SecretARN: arn}
 		v, err := rl.Inspect(ctx, arn)
@@ -363,25 +429,47 @@ func (o *rotateOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) erro
 	return nil
 }
 
-// targets are the ARNs to rotate, sorted and without duplicates.
-func (o *rotateOpts) targets(ctx context.Context, env *rotateEnv, st *store.Store, u *unreadable, now time.Time) ([]string, error) {
+// targets are the ARNs to rotate, sorted and without duplicates, and for
+// --principal the blast-radius plan they come from.
+func (o *rotateOpts) targets(ctx context.Context, env *rotateEnv, st *store.Store, u *unreadable, now time.Time) ([]string, *blast.Plan, error) {
 	set := map[string]bool{}
+	var plan *blast.Plan
 	switch {
 	case len(o.secrets) > 0:
 		for _, s := range o.secrets {
 			set[s] = true
 		}
 	case o.principal != "":
-		arns, err := st.Reads(ctx, []string{o.principal}, now.Add(-o.since))
-		if err != nil {
-			return nil, fmt.Errorf("read the access ledger: %w", err)
+		p := &blast.Planner{Now: env.Now, LedgerTTL: time.Duration(o.ledger) * 24 * time.Hour}
+		if st != nil {
+			p.Ledger = st
 		}
-		for _, a := range arns {
-			if p, ok := event.ParseSecretARN(a); ok && p.AccountID != "" && p.Region != "" {
-				set[a] = true
-			} else {
-				u.add(&snapshot.SecretEntry{Secret: snapshot.Secret{ARN: a}, Error: "the access ledger names it by a name or partial ARN only: rotate it with --secret ARN"})
+		if env.Lookup != nil {
+			p.Lookup = &blast.Lookup{Accounts: env.Accounts, Regions: env.Regions, Clients: env.Lookup}
+		}
+		if env.Lake != nil {
+			p.Lake = &blast.Lake{ARN: o.lake, API: env.Lake}
+		}
+		var err error
+		if plan, err = p.Plan(ctx, []string{o.principal}, now.Add(-o.since), now); err != nil {
+			return nil, nil, badInput(err)
+		}
+		for _, g := range plan.Unseen {
+			if g.Where != "" {
+				u.add(&snapshot.SecretEntry{Secret: snapshot.Secret{ARN: "CloudTrail in " + g.Where}, Error: g.Why})
 			}
+		}
+		if len(plan.Covered) == 0 {
+			// Nothing was seen: an empty plan must not pass for "read nothing".
+			u.add(&snapshot.SecretEntry{Secret: snapshot.Secret{ARN: "blast radius of " + o.principal}, Error: "no source covered any of the window (see the plan)"})
+		}
+		for _, a := range plan.Secrets {
+			full, err := o.resolve(ctx, env, a)
+			if err != nil {
+				u.add(&snapshot.SecretEntry{Secret: snapshot.Secret{ARN: a}, Error: err.Error()})
+				continue
+			}
+			set[full] = true
 		}
 	default:
 		var accounts []string
@@ -390,7 +478,7 @@ func (o *rotateOpts) targets(ctx context.Context, env *rotateEnv, st *store.Stor
 		}
 		inv, err := env.Inventory(ctx, accounts)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		key, value, _ := strings.Cut(o.tag, "=")
 		err = inv.Secrets(ctx, func(e *snapshot.SecretEntry) error {
@@ -408,7 +496,7 @@ func (o *rotateOpts) targets(ctx context.Context, env *rotateEnv, st *store.Stor
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("list secrets: %w", err)
+			return nil, nil, fmt.Errorf("list secrets: %w", err)
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -416,7 +504,28 @@ func (o *rotateOpts) targets(ctx context.Context, env *rotateEnv, st *store.Stor
 		out = append(out, a)
 	}
 	sort.Strings(out)
-	return out, nil
+	return out, plan, nil
+}
+
+// resolve completes a secret named by an ARN without its random suffix (a
+// read by name) to its full ARN, with DescribeSecret in its account.
+func (o *rotateOpts) resolve(ctx context.Context, env *rotateEnv, secret string) (string, error) {
+	a, ok := event.ParseSecretARN(secret)
+	switch {
+	case !ok || a.AccountID == "" || a.Region == "":
+		return "", errors.New("named by a name only: rotate it with --secret ARN")
+	case a.Full:
+		return secret, nil
+	}
+	api, err := env.Describe(ctx, a.AccountID, a.Region)
+	if err != nil {
+		return "", fmt.Errorf("resolve the secret's ARN: %w", err)
+	}
+	out, err := api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(secret)})
+	if err != nil {
+		return "", fmt.Errorf("resolve the secret's ARN: %w", err)
+	}
+	return aws.ToString(out.ARN), nil
 }
 
 func secretHasTag(tags []snapshot.Tag, key, value string) bool {
@@ -480,6 +589,29 @@ func writePlan(w io.Writer, format string, doc *planDoc) error {
 		fmt.Fprintf(w, "; %d rotated, %d refused or failed", s.Rotated, s.Failed)
 	}
 	fmt.Fprintln(w)
+	if p := doc.Blast; p != nil {
+		fmt.Fprintf(w, "Blast radius of %s from %s to %s:\n", strings.Join(p.Keys, ", "), p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
+		for _, c := range p.Covered {
+			line := fmt.Sprintf("  covered by %s from %s to %s", c.Source, c.From.Format(time.RFC3339), c.To.Format(time.RFC3339))
+			if c.Where != "" {
+				line += " in " + c.Where
+			}
+			if c.Note != "" {
+				line += " (" + c.Note + ")"
+			}
+			fmt.Fprintln(w, line)
+		}
+		for _, g := range p.Unseen {
+			line := "  not seen: " + g.Why
+			if g.Where != "" {
+				line = "  not seen in " + g.Where + ": " + g.Why
+			}
+			if !g.From.IsZero() {
+				line += fmt.Sprintf(" (%s to %s)", g.From.Format(time.RFC3339), g.To.Format(time.RFC3339))
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
 	if !s.RailsState {
 		fmt.Fprintln(w, "Note: without --table the dedupe window and the rate limits were not checked.")
 	}

@@ -3,13 +3,19 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+
 	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/awsinv"
+	"github.com/secretwarden/warden/internal/blast"
 	"github.com/secretwarden/warden/internal/inventory"
 	"github.com/secretwarden/warden/internal/lambda/lambdatest"
 	"github.com/secretwarden/warden/internal/rails"
@@ -142,8 +148,8 @@ func TestRotateFlagErrors(t *testing.T) {
 		{[]string{"--account", rotPay, "--accounts", rotDev}, "--accounts does not apply to --account"},
 		{[]string{"--tag", "team"}, "want KEY=VALUE"},
 		{[]string{"--tag", "=x"}, "want KEY=VALUE"},
-		{[]string{"--principal", "ASIAEXAMPLE"}, "--table is required"},
-		{[]string{"--principal", "ASIAEXAMPLE", "--table", rotTable, "--accounts", rotPay}, "--accounts does not apply to --principal"},
+		{[]string{"--principal", "ASIAEXAMPLE", "--cloudtrail-lake-event-data-store", "arn:aws:cloudtrail:us-east-1:111111111111:trail/t"}, "not an event data store"},
+		{[]string{"--principal", "ASIAEXAMPLE", "--ledger-days", "0"}, "--ledger-days must be at least 1"},
 		{[]string{"--secret", arn, "--execute"}, "--execute needs --table"},
 		{[]string{"--secret", arn, "--rotation-dedupe-minutes", "0", "--table", rotTable}, "dedupe window must be positive"},
 		{[]string{"--secret", arn, "--output", "csv"}, "--output"},
@@ -242,6 +248,9 @@ func TestRotateExecuteUnderTheRails(t *testing.T) {
 func TestRotatePrincipalFromTheLedgerAndTheAccountLimit(t *testing.T) {
 	r := fakeRotate(t)
 	st := r.store()
+	if _, err := st.RecordCoverage(context.Background(), rotNow.Add(-60*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	key := "ASIAIU3YUZ2KCP2LLPYG"
 	db, api := lambdatest.SecretARN(rotPay, rotEast, "app/db"), lambdatest.SecretARN(rotPay, rotEast, "app/api")
 	for _, arn := range []string{db, api, "legacy/name-only"} {
@@ -261,13 +270,16 @@ func TestRotatePrincipalFromTheLedgerAndTheAccountLimit(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(errs, "not planned: legacy/name-only") || !strings.Contains(errs, "1 planned rotation(s) were refused or failed") {
+	if !strings.Contains(errs, "not planned: legacy/name-only: named by a name only") || !strings.Contains(errs, "1 planned rotation(s) were refused or failed") {
 		t.Errorf("a ledger entry without an ARN is reported: %s", errs)
 	}
 
 	// Without the unplannable entry, a refused rotation exits 1.
 	r2 := fakeRotate(t)
 	st2 := r2.store()
+	if _, err := st2.RecordCoverage(context.Background(), rotNow.Add(-60*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	for _, arn := range []string{db, api} {
 		if err := st2.RecordRead(context.Background(), []string{key}, arn, rotNow.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
@@ -287,5 +299,86 @@ func TestRotateReportsUnreadableAccounts(t *testing.T) {
 	}
 	if !strings.Contains(errs, "AccessDenied") || !strings.Contains(out, "0 secret(s)") {
 		t.Errorf("stdout %s\nstderr %s", out, errs)
+	}
+}
+
+// trailFake is LookupEvents in one account-region: every lookup returns the
+// records of its attribute.
+type trailFake struct {
+	records map[string][]string
+	reqs    []*cloudtrail.LookupEventsInput
+}
+
+func (f *trailFake) LookupEvents(_ context.Context, in *cloudtrail.LookupEventsInput, _ ...func(*cloudtrail.Options)) (*cloudtrail.LookupEventsOutput, error) {
+	f.reqs = append(f.reqs, in)
+	a := in.LookupAttributes[0]
+	out := &cloudtrail.LookupEventsOutput{}
+	for _, r := range f.records[string(a.AttributeKey)+"="+aws.ToString(a.AttributeValue)] {
+		out.Events = append(out.Events, cttypes.Event{CloudTrailEvent: aws.String(r)})
+	}
+	return out, nil
+}
+
+func readRecord(account, principal, key, secretID string) string {
+	b, _ := json.Marshal(map[string]any{
+		"eventID": "e-" + secretID, "eventName": "GetSecretValue", "eventSource": "secretsmanager.amazonaws.com",
+		"eventTime": "2026-11-01T10:00:00Z", "awsRegion": rotEast, "recipientAccountId": account, "eventType": "AwsApiCall",
+		"userIdentity":      map[string]any{"type": "AssumedRole", "principalId": principal, "accessKeyId": key, "accountId": account},
+		"requestParameters": map[string]any{"secretId": secretID},
+	})
+	return string(b)
+}
+
+// --principal plans from the ledger where it covers the window and from
+// LookupEvents for the rest, in every account and region; a secret read by
+// name is resolved with DescribeSecret; an account CloudTrail could not be
+// asked in is reported (exit 2), the plan says what covered what.
+func TestRotatePrincipalPlansFromCloudTrail(t *testing.T) {
+	r := fakeRotate(t)
+	st := r.store()
+	key := "ASIAIU3YUZ2KCP2LLPYG"
+	db, api := lambdatest.SecretARN(rotPay, rotEast, "app/db"), lambdatest.SecretARN(rotPay, rotEast, "app/api")
+	if _, err := st.RecordCoverage(context.Background(), rotNow.Add(-5*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordRead(context.Background(), []string{key}, db, rotNow.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	trail := &trailFake{records: map[string][]string{"AccessKeyId=" + key: {readRecord(rotPay, "AROAAPP:i-1", key, "app/api")}}}
+	prev := openRotate
+	t.Cleanup(func() { openRotate = prev })
+	openRotate = func(ctx context.Context, o *rotateOpts, log *slog.Logger) (*rotateEnv, error) {
+		env, err := prev(ctx, o, log)
+		if err != nil {
+			return nil, err
+		}
+		env.Regions = []string{rotEast}
+		env.Accounts = func(context.Context) ([]string, error) { return []string{rotPay, rotDev}, nil }
+		env.Lookup = func(_ context.Context, account, region string) (blast.LookupEventsAPI, error) {
+			if account == rotDev {
+				return nil, errors.New("assume role arn:aws:iam::333333333333:role/SecretWardenAudit: AccessDenied")
+			}
+			return trail, nil
+		}
+		return env, nil
+	}
+	code, out, errs := run("rotate", "--principal", key, "--table", rotTable, "--since", "720h")
+	if code != ExitBadInput {
+		t.Fatalf("the account CloudTrail could not be asked in makes it exit 2: %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{db, api, "2 will rotate",
+		"covered by CloudTrail LookupEvents from 2026-10-21T10:00:00Z to 2026-11-15T10:00:00Z in 1 of 2 account-regions",
+		"covered by access ledger from 2026-11-15T10:00:00Z to 2026-11-20T10:00:00Z",
+		"not seen in 333333333333/us-east-1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errs, "not planned: CloudTrail in 333333333333/us-east-1") {
+		t.Errorf("stderr %s", errs)
+	}
+	if len(trail.reqs) != 1 || aws.ToString(trail.reqs[0].LookupAttributes[0].AttributeValue) != key ||
+		!aws.ToTime(trail.reqs[0].EndTime).Equal(rotNow.Add(-5*24*time.Hour)) {
+		t.Errorf("LookupEvents requests %+v", trail.reqs)
 	}
 }
