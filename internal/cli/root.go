@@ -63,7 +63,7 @@ and the sample in testdata/org). Start with 'warden demo'.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 	root.AddCommand(newScan(stdio), newReplay(stdio), newEval(stdio), newPolicies(stdio), newDemo(stdio))
 	root.AddCommand(newSnapshot(stdio))
-	root.AddCommand(newRotate(stdio))
+	root.AddCommand(newRotate(stdio), newRestorePolicy(stdio))
 	return root
 }
 

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -290,8 +292,12 @@ func (s *Store) Findings(ctx context.Context, secretARN string) ([]finding.Findi
 // PriorPolicy is the resource policy a remediation replaced, as stored with
 // the finding.
 type PriorPolicy struct {
-	Policy string
-	At     time.Time
+	// PolicyID is the rule whose remediation saved it.
+	PolicyID string    `json:"policy_id"`
+	Policy   string    `json:"policy"`
+	At       time.Time `json:"remediated_at"`
+	// RestoredAt is when `warden restore-policy` put it back (zero if never).
+	RestoredAt time.Time `json:"restored_at,omitzero"`
 }
 
 const priorUpdate = "SET #prior = :prior, #at = :at"
@@ -329,7 +335,47 @@ func (s *Store) GetPriorPolicy(ctx context.Context, secretARN, policyID string) 
 	if !ok {
 		return PriorPolicy{}, false, nil
 	}
-	return PriorPolicy{Policy: p.Value, At: parseTS(stringAttr(out.Item, "remediated_at"))}, true, nil
+	return priorOf(policyID, out.Item, p.Value), true, nil
+}
+
+func priorOf(policyID string, item map[string]types.AttributeValue, policy string) PriorPolicy {
+	return PriorPolicy{PolicyID: policyID, Policy: policy, At: parseTS(stringAttr(item, "remediated_at")),
+		RestoredAt: parseTS(stringAttr(item, "restored_at"))}
+}
+
+// PriorPolicies returns every resource policy a remediation of the secret
+// saved, the most recent first.
+func (s *Store) PriorPolicies(ctx context.Context, secretARN string) ([]PriorPolicy, error) {
+	items, err := s.queryPrefix(ctx, FindingPK(secretARN), "POLICY#")
+	if err != nil {
+		return nil, fmt.Errorf("list saved policies of %s: %w", secretARN, err)
+	}
+	var out []PriorPolicy
+	for _, it := range items {
+		p, ok := it["prior_policy"].(*types.AttributeValueMemberS)
+		if !ok {
+			continue
+		}
+		out = append(out, priorOf(strings.TrimPrefix(stringAttr(it, AttrSK), "POLICY#"), it, p.Value))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	return out, nil
+}
+
+// MarkPolicyRestored records, with the saved prior policy, when it was put
+// back.
+func (s *Store) MarkPolicyRestored(ctx context.Context, secretARN, policyID string, at time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 s.table(),
+		Key:                       itemKey(FindingPK(secretARN), FindingSK(policyID)),
+		UpdateExpression:          aws.String("SET #restored = :at"),
+		ExpressionAttributeNames:  map[string]string{"#restored": "restored_at"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(ts(at))},
+	})
+	if err != nil {
+		return fmt.Errorf("mark the saved policy of %s restored: %w", secretARN, err)
+	}
+	return nil
 }
 
 func nonNil(ss []string) []string {
