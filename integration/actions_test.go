@@ -14,7 +14,6 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
-	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/secretwarden/warden/internal/action"
@@ -135,7 +134,7 @@ func TestStoreOnDynamoDB(t *testing.T) {
 // with every output wired: alerts to SNS (read back from a subscribed SQS
 // queue), "Secret Warden Finding" events to EventBridge (read back through
 // a rule to SQS), and Security Hub, which kumo lacks: its
-// BatchImportFindings / BatchUpdateFindings requests are captured and
+// BatchImportFindings requests are captured and
 // answered in-process, and the test asserts on them.
 func TestRecorderPublishesOnlyChanges(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -166,10 +165,16 @@ func TestRecorderPublishesOnlyChanges(t *testing.T) {
 		_, _ = ebc.DeleteRule(context.Background(), &eventbridge.DeleteRuleInput{Name: aws.String(rule)})
 	})
 
+	var hubAccounts []string
 	rec := &action.Recorder{
 		Store:  store.New(dynamodb.NewFromConfig(cfg), table),
 		Alerts: &action.SNS{API: sns.NewFromConfig(cfg), TopicARN: topic.ARN},
-		Hub:    &action.SecurityHub{ImportAPI: securityhub.NewFromConfig(cfg), UpdateAPI: securityhub.NewFromConfig(cfg), AccountID: "123456789012", Region: region},
+		Hub: &action.SecurityHub{Clients: func(_ context.Context, account, reg string) (action.BatchImportFindingsAPI, error) {
+			// In production the Findings role in the finding's account, in
+			// its region: here the suite's client, the account recorded.
+			hubAccounts = append(hubAccounts, account+"/"+reg)
+			return securityhub.NewFromConfig(cfg, func(o *securityhub.Options) { o.Region = reg }), nil
+		}},
 		Events: &action.EventBridge{API: ebc, BusName: "default"},
 	}
 	arn := "arn:aws:secretsmanager:us-east-1:000000000000:secret:rec/public-AbCdEf"
@@ -206,7 +211,9 @@ func TestRecorderPublishesOnlyChanges(t *testing.T) {
 	}
 
 	// Security Hub: imported on every failing record, and on the resolution
-	// (PASSED, RESOLVED), each time with the same stable id.
+	// (PASSED, ARCHIVED), each time with the same stable id, in the
+	// finding's own account and region under that account's default
+	// product ARN.
 	imports := capture.find("SecurityHub", "BatchImportFindings")
 	if len(imports) != 3 {
 		t.Fatalf("%d BatchImportFindings requests, want 3", len(imports))
@@ -214,19 +221,21 @@ func TestRecorderPublishesOnlyChanges(t *testing.T) {
 	var statuses []string
 	for _, in := range imports {
 		fs := in.(*securityhub.BatchImportFindingsInput).Findings
-		if len(fs) != 1 || aws.ToString(fs[0].Id) != action.FindingID(f) || aws.ToString(fs[0].ProductArn) != action.ProductARN("aws", region, "123456789012") ||
-			aws.ToString(fs[0].Resources[0].Id) != arn {
+		if len(fs) != 1 || aws.ToString(fs[0].Id) != action.FindingID(f) || aws.ToString(fs[0].ProductArn) != action.ProductARN("aws", region, "111122223333") ||
+			aws.ToString(fs[0].AwsAccountId) != "111122223333" || aws.ToString(fs[0].Region) != region || aws.ToString(fs[0].Resources[0].Id) != arn {
 			t.Errorf("import %+v", fs)
 			continue
 		}
-		statuses = append(statuses, string(fs[0].Compliance.Status)+"/"+string(fs[0].Workflow.Status))
+		statuses = append(statuses, string(fs[0].Compliance.Status)+"/"+string(fs[0].RecordState))
 	}
-	if got := strings.Join(statuses, ","); got != "FAILED/NEW,FAILED/NEW,PASSED/RESOLVED" {
-		t.Errorf("imported compliance/workflow %s", got)
+	if got := strings.Join(statuses, ","); got != "FAILED/ACTIVE,FAILED/ACTIVE,PASSED/ARCHIVED" {
+		t.Errorf("imported compliance/record state %s", got)
 	}
-	updates := capture.find("SecurityHub", "BatchUpdateFindings")
-	if len(updates) != 1 || updates[0].(*securityhub.BatchUpdateFindingsInput).Workflow.Status != shtypes.WorkflowStatusResolved {
-		t.Errorf("BatchUpdateFindings %+v, want one RESOLVED", updates)
+	if strings.Join(hubAccounts, ",") != strings.Repeat("111122223333/"+region+",", 2)+"111122223333/"+region {
+		t.Errorf("each import in the finding's account and region: %v", hubAccounts)
+	}
+	if updates := capture.find("SecurityHub", "BatchUpdateFindings"); len(updates) != 0 {
+		t.Errorf("no BatchUpdateFindings (the Findings role only imports): %+v", updates)
 	}
 
 	// EventBridge: one "Secret Warden Finding" event per change (2).
@@ -267,7 +276,10 @@ func TestRemediatorOnEmulator(t *testing.T) {
 	mixed := createSecret(ctx, t, secretSpec{Name: "rem/mixed", Tags: map[string]string{"owner": "x"}, Policy: two})
 	public := createSecret(ctx, t, secretSpec{Name: "rem/public-only", Tags: map[string]string{"owner": "x"}, Policy: publicPolicy()})
 
-	rem := &action.Remediator{Clients: func(context.Context, string, string) (action.ResourcePolicyAPI, error) { return smCaptured, nil }}
+	rem := &action.Remediator{
+		Reads:  func(context.Context, string, string) (action.GetResourcePolicyAPI, error) { return smCaptured, nil },
+		Writes: func(context.Context, string, string) (action.ResourcePolicyWriteAPI, error) { return smCaptured, nil },
+	}
 	res, err := rem.Remediate(ctx, action.RemediationRequest{SecretARN: mixed, Statements: []int{0}, DecidedPolicy: two})
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,8 @@ type History struct {
 	LedgerTTL time.Duration
 	// Errors counts the calls that failed and were degraded.
 	Errors int
+
+	covered bool
 }
 
 // NewHistory returns a History over s whose calls are bounded by ctx.
@@ -78,11 +80,19 @@ func (h *History) DeniedRead(principal string, t time.Time) int {
 	return n
 }
 
-// Read implements decide.History.
+// Read implements decide.History. The ledger's coverage is noted too (a
+// read event reached a handler that records it; coverage starts at the
+// first recorded read's time), at most one write a day.
 func (h *History) Read(keys []string, secret string, t time.Time) {
 	err := errNoStore
 	if h.Store != nil {
 		err = h.Store.RecordRead(h.ctx(), keys, secret, t)
+		if err == nil && !h.covered {
+			if _, cerr := h.Store.RecordCoverage(h.ctx(), t); cerr != nil {
+				h.fail("record the access ledger's coverage", cerr)
+			}
+			h.covered = true
+		}
 	}
 	if err != nil {
 		h.fail("record read in the access ledger", err, slog.String("secret_arn", secret))

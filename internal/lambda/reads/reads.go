@@ -345,8 +345,17 @@ func (h *Handler) pend(i int, ev *event.Event, st *batchState) {
 // flush makes the pending ledger writes the process has not made yet,
 // Concurrency at a time, and returns the messages whose writes failed.
 func (h *Handler) flush(ctx context.Context, st *batchState, m *metrics.Set) []int {
-	today := store.Day(defaults.Now(h.Now))
-	h.recordCoverage(ctx, today)
+	now := defaults.Now(h.Now)
+	today := store.Day(now)
+	// Coverage starts at the earliest read recorded (events reach the
+	// function minutes after they happen).
+	since := now
+	for _, w := range st.order {
+		if w.at.Before(since) {
+			since = w.at
+		}
+	}
+	h.recordCoverage(ctx, today, since)
 	todo := make([]*write, 0, len(st.order))
 	h.mu.Lock()
 	if h.seenDay != today || h.seen == nil || len(h.seen) >= seenLimit {
@@ -414,16 +423,16 @@ func (h *Handler) flush(ctx context.Context, st *batchState, m *metrics.Set) []i
 }
 
 // recordCoverage notes, once per UTC day and process, that the ledger
-// records reads. A failure is logged: blast-radius planning then does not
+// records reads (since is used by the first note only: if_not_exists). A failure is logged: blast-radius planning then does not
 // trust the ledger for the missing time and asks CloudTrail.
-func (h *Handler) recordCoverage(ctx context.Context, today string) {
+func (h *Handler) recordCoverage(ctx context.Context, today string, since time.Time) {
 	h.mu.Lock()
 	done := h.coverage == today
 	h.mu.Unlock()
 	if done {
 		return
 	}
-	if _, err := h.Ledger.RecordCoverage(ctx, defaults.Now(h.Now)); err != nil {
+	if _, err := h.Ledger.RecordCoverage(ctx, since); err != nil {
 		h.log().Warn("ledger coverage not recorded", slog.String("error", err.Error()))
 		return
 	}
