@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +99,28 @@ func TestQueueRotator(t *testing.T) {
 	dry := &action.QueueRotator{API: q, QueueURL: "u", DryRun: true}
 	if res, _ := dry.Rotate(context.Background(), req); res.Queued || len(q.in) != 1 {
 		t.Fatal("dry run queues nothing")
+	}
+}
+
+func TestDecodeRotateMessage(t *testing.T) {
+	req, order, err := action.DecodeRotateMessage(`{"secret_arn":"` + arn + `","rule":"r","requested_at":"2026-11-20T10:00:00Z"}`)
+	if err != nil || order != nil || req.SecretARN != arn {
+		t.Fatalf("a rotation request: %+v %v %v", req, order, err)
+	}
+	good := `{"kind":"remediate","policy_as_put":"{}","decision":{"event_id":"sweep-exposure-1","event_name":"SweepExposure",` +
+		`"actions":[{"kind":"remediate","rule":"resource-policy-exposed","secret_arn":"` + arn + `","statements":[1]}]}}`
+	if _, order, err := action.DecodeRotateMessage(good); err != nil || order == nil || order.Decision.Actions[0].Statements[0] != 1 {
+		t.Fatalf("an order: %+v %v", order, err)
+	}
+	for body, want := range map[string]string{
+		`{"kind":"other"}`: "unknown kind",
+		`{"kind":"remediate","decision":{"event_id":"","actions":[]}}`:                                              "event id and actions",
+		`{"kind":"remediate","decision":{"event_id":"e","actions":[{"kind":"delete","secret_arn":"` + arn + `"}]}}`: "unknown action kind",
+		`{"kind":"remediate","decision":{"event_id":"e","actions":[{"kind":"alert","secret_arn":"x"}]}}`:            "secret ARN",
+		`not json`: "decode rotate message",
+	} {
+		if _, _, err := action.DecodeRotateMessage(body); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
 	}
 }
