@@ -141,7 +141,7 @@ type csvFindings struct {
 func newCSVFindings(w io.Writer) *csvFindings { return &csvFindings{w: csv.NewWriter(w)} }
 
 // CSVHeader is the column list of the CSV rendering.
-var CSVHeader = []string{"policy_id", "title", "severity", "status", "secret_arn", "account_id", "region", "message", "controls", "remediation", "exception", "first_seen", "last_seen"}
+var CSVHeader = []string{"policy_id", "title", "severity", "status", "secret_arn", "secret_name", "account_id", "account_name", "ou_path", "region", "message", "controls", "remediation", "exception", "exception_expires", "first_seen", "last_seen"}
 
 func (c *csvFindings) Write(batch []finding.Finding) error {
 	if !c.header {
@@ -152,8 +152,8 @@ func (c *csvFindings) Write(batch []finding.Finding) error {
 	}
 	for i := range batch {
 		f := &batch[i]
-		row := []string{f.PolicyID, f.Title, f.Severity, string(f.Status), f.SecretARN, f.AccountID, f.Region,
-			f.Message, strings.Join(f.Controls, ";"), f.Remediation, f.Exception,
+		row := []string{f.PolicyID, f.Title, f.Severity, string(f.Status), f.SecretARN, f.SecretName, f.AccountID, f.AccountName, f.OuPath, f.Region,
+			f.Message, strings.Join(f.Controls, ";"), f.Remediation, f.Exception, f.ExceptionExpires,
 			f.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), f.LastSeen.UTC().Format("2006-01-02T15:04:05Z")}
 		if err := c.w.Write(row); err != nil {
 			return fmt.Errorf("write csv row: %w", err)
