@@ -7,8 +7,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/secretwarden/warden/internal/finding"
+	"github.com/secretwarden/warden/internal/policy"
 )
 
 // FindingWriter streams findings and closes with the summary.
@@ -19,9 +21,33 @@ type FindingWriter interface {
 	Close(sum *finding.Summary) error
 }
 
+// Options carry what the document formats (SARIF, ASFF, OCSF) need besides
+// the findings. The zero value works: rules then come from the findings.
+type Options struct {
+	// Checks describe the checks (SARIF: one rule per posture check, from
+	// its METADATA, whether or not it has a result).
+	Checks []policy.Check
+	// Locate returns the file and 1-based line (0: unknown) a secret was
+	// read from, for SARIF physical locations; "" when it came from no file.
+	Locate func(secretARN string) (file string, line int)
+	// ToolVersion is the tool's version (SARIF driver, OCSF product).
+	ToolVersion string
+	// Now is the export time (default time.Now).
+	Now func() time.Time
+}
+
 // NewFindingWriter returns a writer for format f.
 func NewFindingWriter(f Format, w io.Writer) (FindingWriter, error) {
+	return NewFindingWriterWith(f, w, Options{})
+}
+
+// NewFindingWriterWith returns a writer for format f with options o.
+func NewFindingWriterWith(f Format, w io.Writer, o Options) (FindingWriter, error) {
 	switch f {
+	case SARIF:
+		return newSARIFFindings(w, o), nil
+	case ASFF:
+		return newASFFFindings(w, o), nil
 	case JSON:
 		return &jsonFindings{w: w}, nil
 	case JSONL:
