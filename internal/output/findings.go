@@ -48,6 +48,8 @@ func NewFindingWriterWith(f Format, w io.Writer, o Options) (FindingWriter, erro
 		return newSARIFFindings(w, o), nil
 	case ASFF:
 		return newASFFFindings(w, o), nil
+	case OCSF:
+		return &ocsfFindings{w: w, version: o.ToolVersion}, nil
 	case JSON:
 		return &jsonFindings{w: w}, nil
 	case JSONL:
