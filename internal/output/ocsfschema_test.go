@@ -47,11 +47,11 @@ type ocsfDef struct {
 }
 
 type ocsfType struct {
-	Type   string   `json:"type"`
-	Regex  string   `json:"regex"`
-	MaxLen int      `json:"max_len"`
-	Range  []int64  `json:"range"`
-	Values []any    `json:"values"`
+	Type   string  `json:"type"`
+	Regex  string  `json:"regex"`
+	MaxLen int     `json:"max_len"`
+	Range  []int64 `json:"range"`
+	Values []any   `json:"values"`
 	re     *regexp.Regexp
 }
 
