@@ -54,6 +54,11 @@ type BatchWriteItemAPI interface {
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
+// BatchGetItemAPI is the DynamoDB BatchGetItem call.
+type BatchGetItemAPI interface {
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+}
+
 // DB is every DynamoDB call the store makes; *dynamodb.Client satisfies it.
 type DB interface {
 	GetItemAPI
@@ -62,6 +67,7 @@ type DB interface {
 	DeleteItemAPI
 	QueryAPI
 	BatchWriteItemAPI
+	BatchGetItemAPI
 }
 
 // Attribute names of the table's keys and TTL (the deployment contract).
