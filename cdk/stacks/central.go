@@ -225,6 +225,7 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 		// Findings are compliance evidence: keep them when the stack goes.
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	addFindingIndexes(s.Table)
 
 	s.Bus = orgbus.New(stack, "OrgBus", orgbus.Props{BusName: EventBusName, OrganizationID: cfg.OrganizationID}).Bus
 
