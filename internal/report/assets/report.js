@@ -96,7 +96,7 @@
       tb.appendChild(tr);
     });
     var NS = "http://www.w3.org/2000/svg";
-    var W = 720, H = 220, L = 44, R = 16, T = 14, B = 30;
+    var W = 720, H = 220, L = 48, R = 40, T = 14, B = 30;
     var svg = document.createElementNS(NS, "svg");
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     svg.setAttribute("class", "trend");
@@ -125,7 +125,7 @@
       var title = document.createElementNS(NS, "title");
       title.textContent = day(pt.time) + ": " + pct(pt.percent);
       dot.appendChild(title);
-      add("text", { x: x(i) - 28, y: H - 10 }, day(pt.time));
+      add("text", { x: x(i), y: H - 10, "text-anchor": "middle" }, day(pt.time));
     });
     if (pts.length > 1) add("polyline", { points: pts.join(" "), "class": "line" });
     $("trend-chart").appendChild(svg);
@@ -229,16 +229,42 @@
   };
   var sortKey = "severity", sortDir = 1, page = 0, view = null, order = null, search = null;
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+  // Tie-breaks precomputed once: each secret's rank by name, each policy's
+  // rank by id, so that a sort compares numbers, not strings, for them.
+  var secretRank = null, policyRank = null;
+  function ranks() {
+    if (secretRank) return;
+    var names = S.arn.map(function (_, i) { return secretName(i); });
+    var idx = names.map(function (_, i) { return i; });
+    idx.sort(function (a, b) { return cmp(names[a], names[b]) || a - b; });
+    secretRank = new Int32Array(names.length);
+    idx.forEach(function (si, k) { secretRank[si] = k; });
+    var pidx = D.policies.map(function (_, i) { return i; });
+    pidx.sort(function (a, b) { return cmp(D.policies[a].id, D.policies[b].id); });
+    policyRank = new Int32Array(D.policies.length);
+    pidx.forEach(function (pi, k) { policyRank[pi] = k; });
+  }
   function sortRows() {
+    ranks();
+    var keys;
+    if (sortKey === "severity" || sortKey === "status") {
+      keys = new Int32Array(nRows);
+    } else {
+      keys = new Array(nRows);
+    }
     var key = KEYS[sortKey];
-    var keys = new Array(nRows);
     for (var i = 0; i < nRows; i++) keys[i] = key(i);
-    var sec = KEYS.secret;
+    if (sortKey === "secret" || sortKey === "policy") {
+      // Ranks order these exactly as their strings do.
+      keys = new Int32Array(nRows);
+      for (var k = 0; k < nRows; k++) keys[k] = sortKey === "secret" ? secretRank[R.s[k]] : policyRank[R.p[k]];
+    }
     order = new Array(nRows);
     for (var j = 0; j < nRows; j++) order[j] = j;
+    var P = R.p, Sx = R.s;
     order.sort(function (a, b) {
-      return sortDir * cmp(keys[a], keys[b]) || cmp(D.policies[R.p[a]].id, D.policies[R.p[b]].id) ||
-        cmp(sec(a), sec(b)) || a - b;
+      return sortDir * cmp(keys[a], keys[b]) || policyRank[P[a]] - policyRank[P[b]] ||
+        secretRank[Sx[a]] - secretRank[Sx[b]] || a - b;
     });
   }
   function haystack(r) {
@@ -275,7 +301,7 @@
       tr.appendChild(el("td", { "data-key": "status", "class": R.st[r] ? "status-error" : "status-fail" }, R.st[r] ? "error" : "fail"));
       tr.appendChild(el("td", { "data-key": "policy" }, p.id));
       tr.appendChild(el("td", { "data-key": "account" }, accountLabel(r)));
-      tr.appendChild(el("td", { "data-key": "region" }, KEYS.region(r)));
+      tr.appendChild(el("td", { "data-key": "region", "class": "nowrap" }, KEYS.region(r)));
       tr.appendChild(el("th", { scope: "row", "data-key": "secret", title: S.arn[R.s[r]] }, secretName(R.s[r])));
       tr.appendChild(el("td", { "data-key": "message", "class": "msg" }, D.messages[R.m[r]]));
       var rem = el("td", { "class": "rem" });
@@ -322,5 +348,6 @@
   $("page-next").addEventListener("click", function () { page++; renderPage(); });
   $("page-last").addEventListener("click", function () { page = Number.MAX_SAFE_INTEGER; renderPage(); });
   refresh(true);
+  if (window.performance && performance.mark) performance.mark("warden-ready");
   document.documentElement.setAttribute("data-ready", "true");
 })();
