@@ -521,6 +521,23 @@ func TestReportTrendInBrowser(t *testing.T) {
 	}
 }
 
+// An exception expiring within 30 days of the scan is marked in text and
+// shading: the sample organization evaluated 20 days before EXC-2026-014
+// expires.
+func TestReportMarksExceptionsExpiringSoon(t *testing.T) {
+	p := openBrowser(t)
+	file := filepath.Join(t.TempDir(), "soon.html")
+	warden(t, "report", "--snapshot", filepath.Join(repo, "testdata/org"), "--data", filepath.Join(repo, "testdata/policy-data.json"),
+		"--now", "2027-06-10T00:00:00Z", "--out", file)
+	p.open(t, file)
+	row := eval[map[string]string](t, p, `(() => { const r = document.querySelector('#exception-table tr[data-exception="EXC-2026-014"]');
+	  return {cls: r.className, status: r.cells[4].textContent, soon: r.cells[4].dataset.soon}; })()`)
+	if row["cls"] != "soon" || row["status"] != "⚠ expires in 20 days" || row["soon"] != "true" {
+		t.Errorf("EXC-2026-014 twenty days before its expiry: %v", row)
+	}
+	p.checkQuiet(t)
+}
+
 // The instrumentation is not blind: a page that does fetch is seen doing
 // it, and a script error is reported (so the quiet report above is quiet).
 func TestBrowserChecksCanFail(t *testing.T) {
