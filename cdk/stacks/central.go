@@ -680,7 +680,7 @@ func (s *CentralStack) grant(cfg config.Config) {
 		}))
 		// Item-level reads and writes only (GrantReadWriteData would add
 		// stream actions the table has no stream for).
-		s.Table.Grant(f.Role, *jsii.Strings(tableActions...)...)
+		grantTableItems(s.Table, f.Role, tableActions)
 		s.Key.GrantEncryptDecrypt(f.Role)
 		s.Topic.GrantPublish(f.Role)
 		s.Bus.GrantPutEventsTo(f.Role, nil)

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/secretwarden/warden/internal/store"
@@ -23,4 +24,15 @@ func addFindingIndexes(table awsdynamodb.Table) {
 			ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
 		})
 	}
+}
+
+// grantTableItems allows actions on the table's items only. Table.Grant
+// would add "<table>/index/*" now that the table has indexes; the handlers
+// never read them (only `warden findings` and `warden report --table` do,
+// with the operator's own credentials), so their roles stay without it.
+func grantTableItems(table awsdynamodb.Table, role awsiam.IRole, actions []string) {
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings(actions...),
+		Resources: &[]*string{table.TableArn()},
+	}))
 }

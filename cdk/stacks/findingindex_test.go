@@ -53,3 +53,14 @@ func TestDashboardHasTheComplianceView(t *testing.T) {
 		}
 	}
 }
+
+// The handlers never query the indexes: no role is granted
+// "<table>/index/*" (least privilege; the CLI reads them with the
+// operator's credentials).
+func TestHandlersAreNotGrantedTheIndexes(t *testing.T) {
+	for _, st := range centralTpl.statements() {
+		if strings.Contains(mustJSON(st.body["Resource"]), "/index/") {
+			t.Errorf("%s: %s", st.where, mustJSON(st.body))
+		}
+	}
+}
