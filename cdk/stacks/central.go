@@ -225,6 +225,7 @@ func NewCentralStack(scope constructs.Construct, id string, props CentralStackPr
 		// Findings are compliance evidence: keep them when the stack goes.
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	addFindingIndexes(s.Table)
 
 	s.Bus = orgbus.New(stack, "OrgBus", orgbus.Props{BusName: EventBusName, OrganizationID: cfg.OrganizationID}).Bus
 
@@ -679,7 +680,7 @@ func (s *CentralStack) grant(cfg config.Config) {
 		}))
 		// Item-level reads and writes only (GrantReadWriteData would add
 		// stream actions the table has no stream for).
-		s.Table.Grant(f.Role, *jsii.Strings(tableActions...)...)
+		grantTableItems(s.Table, f.Role, tableActions)
 		s.Key.GrantEncryptDecrypt(f.Role)
 		s.Topic.GrantPublish(f.Role)
 		s.Bus.GrantPutEventsTo(f.Role, nil)

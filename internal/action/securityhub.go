@@ -2,8 +2,6 @@ package action
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,21 +12,16 @@ import (
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	smithytime "github.com/aws/smithy-go/time"
 
+	"github.com/secretwarden/warden/internal/asff"
 	"github.com/secretwarden/warden/internal/defaults"
 	"github.com/secretwarden/warden/internal/finding"
 )
 
-// Security Hub limits.
-const (
-	hubBatch       = 100 // findings per BatchImportFindings / BatchUpdateFindings
-	maxTitle       = 256
-	maxDescription = 1024
-	maxRecommend   = 512
-	maxRequirement = 32
-)
+// hubBatch is the number of findings per BatchImportFindings call (its limit).
+const hubBatch = 100
 
 // FindingType is the ASFF type of every Secret Warden finding.
-const FindingType = "Software and Configuration Checks/AWS Security Best Practices"
+const FindingType = asff.FindingType
 
 // SecurityHub imports findings into Security Hub as ASFF, each in the
 // account and region it is about: through the Findings role assumed in the
@@ -67,158 +60,28 @@ type ImportFailure struct {
 	Err error
 }
 
-// FindingID is the stable ASFF Id of a finding:
-// "secretwarden/<account>/<region>/<policy>/<sha256(secret ARN)>".
-func FindingID(f finding.Finding) string {
-	sum := sha256.Sum256([]byte(f.SecretARN))
-	return fmt.Sprintf("secretwarden/%s/%s/%s/%s", f.AccountID, f.Region, f.PolicyID, hex.EncodeToString(sum[:]))
-}
+// FindingID is the stable ASFF Id of a finding (asff.FindingID).
+func FindingID(f finding.Finding) string { return asff.FindingID(f) }
 
-// ProductARN is the default product ARN of an account in a region.
+// ProductARN is the default product ARN of an account in a region (asff.ProductARN).
 func ProductARN(partition, region, account string) string {
-	return fmt.Sprintf("arn:%s:securityhub:%s:%s:product/%s/default", partition, region, account, account)
+	return asff.ProductARN(partition, region, account)
 }
 
-// SeverityLabel maps a finding severity to ASFF's label.
-func SeverityLabel(severity string) shtypes.SeverityLabel {
-	switch severity {
-	case "critical":
-		return shtypes.SeverityLabelCritical
-	case "high":
-		return shtypes.SeverityLabelHigh
-	case "medium":
-		return shtypes.SeverityLabelMedium
-	case "low":
-		return shtypes.SeverityLabelLow
-	}
-	return shtypes.SeverityLabelInformational
-}
+// SeverityLabel maps a finding severity to ASFF's label (asff.SeverityLabel).
+func SeverityLabel(severity string) shtypes.SeverityLabel { return asff.SeverityLabel(severity) }
 
-// ComplianceStatus maps a finding status to ASFF's Compliance.Status:
-// fail → FAILED, pass → PASSED, exempt (an accepted, expiring exception) →
-// WARNING, error and not_applicable → NOT_AVAILABLE.
-func ComplianceStatus(s finding.Status) shtypes.ComplianceStatus {
-	switch s {
-	case finding.StatusFail:
-		return shtypes.ComplianceStatusFailed
-	case finding.StatusPass:
-		return shtypes.ComplianceStatusPassed
-	case finding.StatusExempt:
-		return shtypes.ComplianceStatusWarning
-	}
-	return shtypes.ComplianceStatusNotAvailable
-}
+// ComplianceStatus maps a finding status to ASFF's Compliance.Status
+// (asff.ComplianceStatus).
+func ComplianceStatus(s finding.Status) shtypes.ComplianceStatus { return asff.ComplianceStatus(s) }
 
 func (h *SecurityHub) now() time.Time { return defaults.Now(h.Now) }
 
-func asffTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
-// ASFF renders a finding as its own account's, in its own region. A
-// finding that clears (pass, not applicable) is Compliance PASSED or
-// NOT_AVAILABLE, INFORMATIONAL and RecordState ARCHIVED: BatchImportFindings
-// cannot change Workflow once a finding exists, and Security Hub resets the
-// workflow to NEW by itself when the record state goes back to ACTIVE or the
-// compliance leaves PASSED (API Reference, "Workflow"). The policy's own
-// severity is kept in Severity.Original. (An exempt finding keeps workflow
-// NEW and stays ACTIVE: SUPPRESSED would hide it once the exception
-// expires.)
+// ASFF renders a finding as its own account's, in its own region, with the
+// mapper `warden scan --output asff` also uses (asff.Map): a finding that
+// clears is Compliance PASSED (or NOT_AVAILABLE), RecordState ARCHIVED.
 func (h *SecurityHub) ASFF(f finding.Finding) (shtypes.AwsSecurityFinding, error) {
-	ref, err := parseSecretARN(f.SecretARN)
-	if err != nil {
-		return shtypes.AwsSecurityFinding{}, fmt.Errorf("render finding %s: %w", f.PolicyID, err)
-	}
-	if f.AccountID == "" {
-		f.AccountID = ref.account
-	}
-	if f.Region == "" {
-		f.Region = ref.region
-	}
-	account, region := f.AccountID, f.Region
-	now := h.now()
-	first, last := f.FirstSeen, f.LastSeen
-	if last.IsZero() {
-		last = now
-	}
-	if first.IsZero() || first.After(last) {
-		first = last
-	}
-	label := SeverityLabel(f.Severity)
-	workflow, record := shtypes.WorkflowStatusNew, shtypes.RecordStateActive
-	switch f.Status {
-	case finding.StatusPass, finding.StatusNotApplicable:
-		label, workflow, record = shtypes.SeverityLabelInformational, shtypes.WorkflowStatusResolved, shtypes.RecordStateArchived
-	}
-	desc := f.Message
-	if f.Exception != "" {
-		desc += " (exception " + f.Exception + ")"
-	}
-	if desc == "" {
-		desc = fmt.Sprintf("%s: %s", f.PolicyID, f.Status)
-	}
-	fields := map[string]string{
-		"secretwarden/PolicyId":  f.PolicyID,
-		"secretwarden/Status":    string(f.Status),
-		"secretwarden/AccountId": f.AccountID,
-		"secretwarden/Region":    f.Region,
-	}
-	if f.Exception != "" {
-		fields["secretwarden/Exception"] = f.Exception
-	}
-	controls := f.Controls
-	if len(controls) > maxRequirement {
-		controls = controls[:maxRequirement]
-	}
-	out := shtypes.AwsSecurityFinding{
-		SchemaVersion:   aws.String("2018-10-08"),
-		Id:              aws.String(FindingID(f)),
-		ProductArn:      aws.String(ProductARN(ref.partition, region, account)),
-		ProductName:     aws.String("Secret Warden"),
-		CompanyName:     aws.String("Secret Warden"),
-		GeneratorId:     aws.String("secretwarden/" + f.PolicyID),
-		AwsAccountId:    aws.String(account),
-		Region:          aws.String(region),
-		Types:           []string{FindingType},
-		CreatedAt:       aws.String(asffTime(first)),
-		UpdatedAt:       aws.String(asffTime(last)),
-		FirstObservedAt: aws.String(asffTime(first)),
-		LastObservedAt:  aws.String(asffTime(last)),
-		Severity:        &shtypes.Severity{Label: label, Original: aws.String(orDefault(f.Severity, "info"))},
-		FindingProviderFields: &shtypes.FindingProviderFields{
-			Severity: &shtypes.FindingProviderSeverity{Label: label, Original: aws.String(orDefault(f.Severity, "info"))},
-			Types:    []string{FindingType},
-		},
-		Title:       aws.String(clip(orDefault(f.Title, f.PolicyID), maxTitle)),
-		Description: aws.String(clip(desc, maxDescription)),
-		Compliance:  &shtypes.Compliance{Status: ComplianceStatus(f.Status), RelatedRequirements: controls},
-		Workflow:    &shtypes.Workflow{Status: workflow},
-		RecordState: record,
-		Resources: []shtypes.Resource{{
-			Type:      aws.String("AwsSecretsManagerSecret"),
-			Id:        aws.String(f.SecretARN),
-			Region:    aws.String(f.Region),
-			Partition: shtypes.Partition(ref.partition),
-			Details: &shtypes.ResourceDetails{
-				AwsSecretsManagerSecret: &shtypes.AwsSecretsManagerSecretDetails{Name: aws.String(orDefault(f.SecretName, ref.name))},
-			},
-		}},
-		ProductFields: fields,
-	}
-	if f.Remediation != "" {
-		out.Remediation = &shtypes.Remediation{Recommendation: &shtypes.Recommendation{Text: aws.String(clip(f.Remediation, maxRecommend))}}
-	}
-	return out, nil
-}
-
-// clip cuts s to at most n bytes without splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + "…"
+	return asff.Map(f, h.now())
 }
 
 // Import imports findings in their own accounts and regions, in batches of

@@ -49,18 +49,18 @@ func (a *Assessor) SecretInput(ctx context.Context, e *snapshot.SecretEntry, now
 	if err == nil {
 		results, err = a.Engine.Evaluate(ctx, in)
 	}
+	acct := a.Builder.Account(e.AccountID)
 	if err != nil {
 		for i := range checks {
-			f := base(&checks[i], e, now)
+			f := base(&checks[i], e, acct, now)
 			f.Status = finding.StatusError
 			f.Message = "not evaluated: " + err.Error()
 			out = append(out, f)
 		}
 		return out
 	}
-	acct := a.Builder.Account(e.AccountID)
 	for _, r := range results {
-		f := base(r.Check, e, now)
+		f := base(r.Check, e, acct, now)
 		f.Status = r.Status
 		f.Message = r.Message()
 		if f.Status == finding.StatusFail {
@@ -88,7 +88,10 @@ func (a *Assessor) SecretInput(ctx context.Context, e *snapshot.SecretEntry, now
 			Exception:   ex.ID,
 			FirstSeen:   now,
 			LastSeen:    now,
+
+			ExceptionExpires: expiry(ex),
 		}
+		setAccount(&f, acct)
 		out = append(out, f)
 	}
 	return out
@@ -108,12 +111,23 @@ func (a *Assessor) exempt(f *finding.Finding, acct *snapshot.Account, e *snapsho
 		}
 		f.Status = finding.StatusExempt
 		f.Exception = ex.ID
+		f.ExceptionExpires = expiry(ex)
 		f.Message = fmt.Sprintf("exempt by %s until %s: %s (finding: %s)", ex.ID, ex.Expires.Format("2006-01-02"), ex.Reason, f.Message)
 		return
 	}
 }
 
-func base(ch *policy.Check, e *snapshot.SecretEntry, now time.Time) finding.Finding {
+// expiry is an exception's expiry as a finding carries it.
+func expiry(ex *config.Exception) string { return ex.Expires.UTC().Format(time.RFC3339) }
+
+// setAccount copies the account's name and OU path onto f (nil: unknown).
+func setAccount(f *finding.Finding, acct *snapshot.Account) {
+	if acct != nil {
+		f.AccountName, f.OuPath = acct.Name, acct.OuPath
+	}
+}
+
+func base(ch *policy.Check, e *snapshot.SecretEntry, acct *snapshot.Account, now time.Time) finding.Finding {
 	arn := e.Secret.ARN
 	if arn == "" {
 		arn = fmt.Sprintf("unknown:%s:%s:%s", e.AccountID, e.Region, e.Secret.Name)
@@ -122,7 +136,7 @@ func base(ch *policy.Check, e *snapshot.SecretEntry, now time.Time) finding.Find
 	if controls == nil {
 		controls = []string{}
 	}
-	return finding.Finding{
+	f := finding.Finding{
 		PolicyID:    ch.ID,
 		Title:       ch.Title,
 		Severity:    ch.Severity,
@@ -135,4 +149,6 @@ func base(ch *policy.Check, e *snapshot.SecretEntry, now time.Time) finding.Find
 		FirstSeen:   now,
 		LastSeen:    now,
 	}
+	setAccount(&f, acct)
+	return f
 }

@@ -83,6 +83,17 @@ func TestLiveExceptionExemptsAndExpiredOneIsReported(t *testing.T) {
 	if f := fs[assess.ExpiredExceptionID]; f.Status != finding.StatusFail || f.Exception != "EXC-2" {
 		t.Errorf("expired exception not reported: %+v", f)
 	}
+	// The expiry travels with the finding (the report and the dashboard
+	// highlight exceptions that expire soon).
+	if e := fs["rotation-enabled"].ExceptionExpires; e != "2027-06-30T00:00:00Z" {
+		t.Errorf("exempt finding's exception_expires %q", e)
+	}
+	if e := fs[assess.ExpiredExceptionID].ExceptionExpires; e != "2026-10-01T00:00:00Z" {
+		t.Errorf("exception-expired finding's exception_expires %q", e)
+	}
+	if e := fs["kms-customer-managed"].ExceptionExpires; e != "" {
+		t.Errorf("a failing finding names no live exception: %q", e)
+	}
 	if len(got) != len(a.Engine.Checks())+1 {
 		t.Errorf("want one finding per check plus the expired exception, got %d", len(got))
 	}
@@ -121,6 +132,25 @@ func TestSecretFieldsReachFindings(t *testing.T) {
 		if f.SecretARN != snap.Secrets[0].Secret.ARN || f.AccountID != "111122223333" || f.Region != "us-east-1" ||
 			f.Title == "" || f.Severity == "" || f.Controls == nil || !f.LastSeen.Equal(snap.TakenAt.Time) {
 			t.Errorf("incomplete finding %+v", f)
+		}
+	}
+}
+
+func TestAccountNameAndOuPathReachFindings(t *testing.T) {
+	snap := oneSecret(nil)
+	snap.Accounts[0].Name = "payments-prod"
+	broken := snap.Secrets[0]
+	p := `{"Statement": [`
+	broken.ResourcePolicy = &p // error findings carry them too
+	orphan := snap.Secrets[0]
+	orphan.AccountID = "999999999999" // not in the organization: unknown
+	snap.Secrets = append(snap.Secrets, broken, orphan)
+	a := setup(t, snap, "")
+	for i, want := range [][2]string{{"payments-prod", "r-1/ou-prod"}, {"payments-prod", "r-1/ou-prod"}, {"", ""}} {
+		for _, f := range a.Secret(context.Background(), &snap.Secrets[i]) {
+			if f.AccountName != want[0] || f.OuPath != want[1] {
+				t.Errorf("secret %d %s (%s): account %q ou %q, want %q", i, f.PolicyID, f.Status, f.AccountName, f.OuPath, want)
+			}
 		}
 	}
 }

@@ -64,6 +64,7 @@ and the sample in testdata/org). Start with 'warden demo'.`,
 	root.AddCommand(newScan(stdio), newReplay(stdio), newEval(stdio), newPolicies(stdio), newDemo(stdio))
 	root.AddCommand(newSnapshot(stdio))
 	root.AddCommand(newRotate(stdio), newRestorePolicy(stdio))
+	root.AddCommand(newFindings(stdio), newReport(stdio))
 	return root
 }
 

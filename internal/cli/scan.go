@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,7 +59,7 @@ are still evaluated and printed; what was not read gets error findings).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "snapshot file or directory (default: read live AWS)")
-	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table|json|jsonl|csv")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table|json|jsonl|csv|sarif|asff|ocsf")
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "", "exit 1 when a fail or error finding is at or above this severity: critical|high|medium|low|info")
 	cmd.Flags().StringVar(&o.now, "now", "", "evaluate as of this RFC 3339 time (default: the snapshot's taken_at)")
 	o.register(cmd)
@@ -74,7 +75,7 @@ func validSeverity(s string) error {
 }
 
 func (o *scanOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) error {
-	format, err := output.ParseFormat(o.output, output.Table, output.JSON, output.JSONL, output.CSV)
+	format, err := output.ParseFormat(o.output, findingFormats...)
 	if err != nil {
 		return badInput(fmt.Errorf("--output: %w", err))
 	}
@@ -146,7 +147,7 @@ func problems(w io.Writer, snap *snapshot.Snapshot) int {
 
 func runScan(ctx context.Context, stdio IO, l *loaded, snap *snapshot.Snapshot, now time.Time, format output.Format, failOn string) error {
 	bad := problems(stdio.Err, snap)
-	sum, err := scanInventory(ctx, stdio, l, inventory.NewState(snap), now, format, scan.Options{})
+	sum, err := scanInventory(ctx, stdio, l, inventory.NewState(snap), now, format, scan.Options{}, locateIn(snap))
 	if err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func runScan(ctx context.Context, stdio IO, l *loaded, snap *snapshot.Snapshot, 
 }
 
 // scanInventory evaluates every secret of inv and writes the findings.
-func scanInventory(ctx context.Context, stdio IO, l *loaded, inv inventory.Inventory, now time.Time, format output.Format, opts scan.Options) (*finding.Summary, error) {
+func scanInventory(ctx context.Context, stdio IO, l *loaded, inv inventory.Inventory, now time.Time, format output.Format, opts scan.Options, locate func(string) (string, int)) (*finding.Summary, error) {
 	b, err := input.NewBuilder(ctx, inv, l.config.Params, now)
 	if err != nil {
 		return nil, badInput(err)
@@ -168,7 +169,7 @@ func scanInventory(ctx context.Context, stdio IO, l *loaded, inv inventory.Inven
 	a := &assess.Assessor{Engine: l.engine, Builder: b, Config: l.config}
 	out := bufio.NewWriterSize(stdio.Out, 64<<10) // one write per 64 KiB, not two per finding
 	defer out.Flush()
-	w, err := output.NewFindingWriter(format, out)
+	w, err := output.NewFindingWriterWith(format, out, l.writerOptions(locate))
 	if err != nil {
 		return nil, badInput(err)
 	}
@@ -183,6 +184,46 @@ func scanInventory(ctx context.Context, stdio IO, l *loaded, inv inventory.Inven
 		return nil, fmt.Errorf("write findings: %w", err)
 	}
 	return sum, nil
+}
+
+// findingFormats are the --output formats of commands that print findings.
+var findingFormats = []output.Format{output.Table, output.JSON, output.JSONL, output.CSV, output.SARIF, output.ASFF, output.OCSF}
+
+// writerOptions are what the document formats need: the checks' METADATA
+// (SARIF rules), where secrets were read (SARIF locations) and the version.
+func (l *loaded) writerOptions(locate func(string) (string, int)) output.Options {
+	return output.Options{Checks: l.engine.Checks(), Locate: locate, ToolVersion: toolVersion()}
+}
+
+// locateIn maps each secret of a snapshot to the file and line it was read
+// from (the first entry wins when an ARN repeats).
+func locateIn(snap *snapshot.Snapshot) func(string) (string, int) {
+	type at struct {
+		file string
+		line int
+	}
+	where := make(map[string]at, len(snap.Secrets))
+	for i := range snap.Secrets {
+		e := &snap.Secrets[i]
+		if _, seen := where[e.Secret.ARN]; seen || e.Secret.ARN == "" {
+			continue
+		}
+		file, _, _ := strings.Cut(e.Source, "#")
+		where[e.Secret.ARN] = at{file, e.Line}
+	}
+	return func(arn string) (string, int) {
+		w := where[arn]
+		return w.file, w.line
+	}
+}
+
+// toolVersion is the module version the binary was built from ("(devel)"
+// in a source tree).
+func toolVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }
 
 // failGate is the --fail-on exit.

@@ -25,7 +25,7 @@ func (o *scanOpts) runLive(ctx context.Context, stdio IO, format output.Format) 
 		return err
 	}
 	u := &unreadable{}
-	sum, err := scanInventory(ctx, stdio, l, countingInventory{Inventory: inv, u: u}, now, format, scan.Options{Progress: prog.evaluated})
+	sum, err := scanInventory(ctx, stdio, l, countingInventory{Inventory: inv, u: u}, now, format, scan.Options{Progress: prog.evaluated}, nil)
 	prog.clear()
 	if err != nil {
 		return err

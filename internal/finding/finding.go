@@ -38,6 +38,14 @@ type Finding struct {
 	Exception   string    `json:"exception,omitempty"`
 	FirstSeen   time.Time `json:"first_seen"`
 	LastSeen    time.Time `json:"last_seen"`
+
+	// AccountName and OuPath are the account's Organizations name and OU
+	// path ("r-abcd/ou-prod"), when known.
+	AccountName string `json:"account_name,omitempty"`
+	OuPath      string `json:"ou_path,omitempty"`
+	// ExceptionExpires is the expiry (RFC 3339) of Exception: when it stops
+	// applying (exempt), or when it stopped (exception-expired).
+	ExceptionExpires string `json:"exception_expires,omitempty"`
 }
 
 // Key identifies the (secret, policy) pair a finding is about.

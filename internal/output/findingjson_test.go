@@ -89,6 +89,10 @@ func randomFinding(r *rand.Rand) finding.Finding {
 		Exception:   maybe(),
 		FirstSeen:   times[r.IntN(len(times))],
 		LastSeen:    times[r.IntN(len(times))],
+
+		AccountName:      maybe(),
+		OuPath:           maybe(),
+		ExceptionExpires: maybe(),
 	}
 }
 

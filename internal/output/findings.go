@@ -7,8 +7,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/secretwarden/warden/internal/finding"
+	"github.com/secretwarden/warden/internal/policy"
 )
 
 // FindingWriter streams findings and closes with the summary.
@@ -19,9 +21,35 @@ type FindingWriter interface {
 	Close(sum *finding.Summary) error
 }
 
+// Options carry what the document formats (SARIF, ASFF, OCSF) need besides
+// the findings. The zero value works: rules then come from the findings.
+type Options struct {
+	// Checks describe the checks (SARIF: one rule per posture check, from
+	// its METADATA, whether or not it has a result).
+	Checks []policy.Check
+	// Locate returns the file and 1-based line (0: unknown) a secret was
+	// read from, for SARIF physical locations; "" when it came from no file.
+	Locate func(secretARN string) (file string, line int)
+	// ToolVersion is the tool's version (SARIF driver, OCSF product).
+	ToolVersion string
+	// Now is the export time (default time.Now).
+	Now func() time.Time
+}
+
 // NewFindingWriter returns a writer for format f.
 func NewFindingWriter(f Format, w io.Writer) (FindingWriter, error) {
+	return NewFindingWriterWith(f, w, Options{})
+}
+
+// NewFindingWriterWith returns a writer for format f with options o.
+func NewFindingWriterWith(f Format, w io.Writer, o Options) (FindingWriter, error) {
 	switch f {
+	case SARIF:
+		return newSARIFFindings(w, o), nil
+	case ASFF:
+		return newASFFFindings(w, o), nil
+	case OCSF:
+		return &ocsfFindings{w: w, version: o.ToolVersion}, nil
 	case JSON:
 		return &jsonFindings{w: w}, nil
 	case JSONL:
@@ -141,7 +169,7 @@ type csvFindings struct {
 func newCSVFindings(w io.Writer) *csvFindings { return &csvFindings{w: csv.NewWriter(w)} }
 
 // CSVHeader is the column list of the CSV rendering.
-var CSVHeader = []string{"policy_id", "title", "severity", "status", "secret_arn", "account_id", "region", "message", "controls", "remediation", "exception", "first_seen", "last_seen"}
+var CSVHeader = []string{"policy_id", "title", "severity", "status", "secret_arn", "secret_name", "account_id", "account_name", "ou_path", "region", "message", "controls", "remediation", "exception", "exception_expires", "first_seen", "last_seen"}
 
 func (c *csvFindings) Write(batch []finding.Finding) error {
 	if !c.header {
@@ -152,8 +180,8 @@ func (c *csvFindings) Write(batch []finding.Finding) error {
 	}
 	for i := range batch {
 		f := &batch[i]
-		row := []string{f.PolicyID, f.Title, f.Severity, string(f.Status), f.SecretARN, f.AccountID, f.Region,
-			f.Message, strings.Join(f.Controls, ";"), f.Remediation, f.Exception,
+		row := []string{f.PolicyID, f.Title, f.Severity, string(f.Status), f.SecretARN, f.SecretName, f.AccountID, f.AccountName, f.OuPath, f.Region,
+			f.Message, strings.Join(f.Controls, ";"), f.Remediation, f.Exception, f.ExceptionExpires,
 			f.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), f.LastSeen.UTC().Format("2006-01-02T15:04:05Z")}
 		if err := c.w.Write(row); err != nil {
 			return fmt.Errorf("write csv row: %w", err)

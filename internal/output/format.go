@@ -1,5 +1,6 @@
 // Package output renders findings, decisions and policy lists as table,
-// JSON, JSON Lines, CSV or Markdown.
+// JSON, JSON Lines, CSV or Markdown, and findings also as SARIF 2.1.0, ASFF
+// and OCSF 1.2.0.
 package output
 
 import (
@@ -17,6 +18,12 @@ const (
 	JSONL    Format = "jsonl"
 	CSV      Format = "csv"
 	Markdown Format = "markdown"
+	// SARIF is a SARIF 2.1.0 log (code-scanning UIs).
+	SARIF Format = "sarif"
+	// ASFF is AWS Security Finding Format: a BatchImportFindings request.
+	ASFF Format = "asff"
+	// OCSF is OCSF 1.2.0 Compliance Finding events, one per line.
+	OCSF Format = "ocsf"
 )
 
 // ParseFormat validates a format name against the allowed ones.

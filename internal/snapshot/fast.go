@@ -71,7 +71,21 @@ func decodeFast(data []byte) (s *Snapshot, ok bool) {
 		return nil, false
 	}
 	s.Secrets = secrets
+	setLines(secrets, data, elems)
 	return s, true
+}
+
+// setLines sets each entry's Line from the span of its element in data.
+func setLines(secrets []SecretEntry, data []byte, elems []span) {
+	if len(secrets) != len(elems) {
+		return
+	}
+	line, at := 1, 0
+	for i := range elems {
+		line += bytes.Count(data[at:elems[i].start], []byte{'\n'})
+		at = elems[i].start
+		secrets[i].Line = line
+	}
 }
 
 // span is data[start:end].

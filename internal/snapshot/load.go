@@ -145,6 +145,9 @@ func decodeSerial(data []byte, name string) (*Snapshot, error) {
 	if err := s.check(name); err != nil {
 		return nil, err
 	}
+	if top, ok := scanTop(data); ok {
+		setLines(s.Secrets, data, top.elems)
+	}
 	return &s, nil
 }
 

@@ -104,3 +104,37 @@ func TestLoadConflictingOrganizations(t *testing.T) {
 		t.Fatalf("want a conflict naming b.json, got %v", err)
 	}
 }
+
+// Each secret keeps the line it starts on, for SARIF physical locations;
+// the serial decoder (odd shapes) finds the same lines.
+func TestLoadKeepsEachSecretsLine(t *testing.T) {
+	dir := t.TempDir()
+	doc := "{\"schema_version\": \"warden.snapshot/v1\",\n" + // line 1
+		" \"secrets\": [\n" + // 2
+		"  {\"AccountId\": \"1\", \"Region\": \"r\",\n" + // 3
+		"   \"Secret\": {\"ARN\": \"a\", \"Name\": \"a\"}},\n" + // 4
+		"\n" + // 5
+		"  {\"AccountId\": \"1\", \"Region\": \"r\", \"Secret\": {\"ARN\": \"b\", \"Name\": \"b\"}}, {\"AccountId\": \"1\", \"Region\": \"r\", \"Secret\": {\"ARN\": \"c\", \"Name\": \"c\"}}\n" + // 6
+		" ]}\n"
+	p := write(t, dir, "org.json", doc)
+	s, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, e := range s.Secrets {
+		got = append(got, e.Line)
+	}
+	if len(got) != 3 || got[0] != 3 || got[1] != 6 || got[2] != 6 {
+		t.Errorf("lines %v, want [3 6 6]", got)
+	}
+	serial, err := decodeSerial([]byte(doc), "org.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range serial.Secrets {
+		if serial.Secrets[i].Line != got[i] {
+			t.Errorf("serial decoder: secret %d on line %d, want %d", i, serial.Secrets[i].Line, got[i])
+		}
+	}
+}

@@ -75,6 +75,8 @@ type SecretEntry struct {
 	Error string `json:"Error,omitempty"`
 	// Source names where the entry was read, e.g. "org/a.json#secrets[3]".
 	Source string `json:"-"`
+	// Line is the 1-based line of the entry in Source's file (0: unknown).
+	Line int `json:"-"`
 }
 
 // Secret is a DescribeSecret response.

@@ -39,6 +39,10 @@ type findingItem struct {
 	LastSeen     string   `dynamodbav:"last_seen"`
 	PriorPolicy  string   `dynamodbav:"prior_policy,omitempty"`
 	RemediatedAt string   `dynamodbav:"remediated_at,omitempty"`
+
+	AccountName      string `dynamodbav:"account_name,omitempty"`
+	OuPath           string `dynamodbav:"ou_path,omitempty"`
+	ExceptionExpires string `dynamodbav:"exception_expires,omitempty"`
 }
 
 func (it *findingItem) finding() finding.Finding {
@@ -51,6 +55,7 @@ func (it *findingItem) finding() finding.Finding {
 		SecretARN: it.SecretARN, SecretName: it.SecretName, AccountID: it.AccountID, Region: it.Region,
 		Message: it.Message, Controls: controls, Remediation: it.Remediation, Exception: it.Exception,
 		FirstSeen: parseTS(it.FirstSeen), LastSeen: parseTS(it.LastSeen),
+		AccountName: it.AccountName, OuPath: it.OuPath, ExceptionExpires: it.ExceptionExpires,
 	}
 }
 
@@ -135,12 +140,15 @@ const (
 	recordUpdate = "SET #policy = :policy, #title = :title, #sev = :sev, #status = :status, " +
 		"#arn = :arn, #name = :name, #acct = :acct, #region = :region, #msg = :msg, " +
 		"#controls = :controls, #rem = :rem, #exc = :exc, " +
-		"#first = if_not_exists(#first, :seen), #last = :seen REMOVE #owed, #hubowed"
+		"#first = if_not_exists(#first, :seen), #last = :seen, " +
+		"#acctname = :acctname, #ou = :ou, #excexp = :excexp, " +
+		"#g1pk = :g1pk, #g1sk = :g1sk, #g2pk = :g2pk, #g2sk = :g2sk REMOVE #owed, #hubowed"
 	recordCondition = "attribute_not_exists(#last) OR #last <= :seen"
 )
 
-// Record stores f as the current state of its (secret, policy) pair and
-// returns the transition. One UpdateItem with ReturnValues ALL_OLD both
+// Record stores f as the current state of its (secret, policy) pair, with
+// the keys of the findings indexes (ByAccount, ByPolicy), and returns the
+// transition. One UpdateItem with ReturnValues ALL_OLD both
 // writes and reads the previous status, so of two concurrent writers of the
 // same new status only one sees "changed". An observation older than the
 // stored one (f.LastSeen before the stored last_seen) is not written and is
@@ -158,6 +166,7 @@ func (s *Store) Record(ctx context.Context, f finding.Finding) (Transition, erro
 	if err != nil {
 		return Transition{}, fmt.Errorf("marshal controls of %s: %w", f.PolicyID, err)
 	}
+	g1pk, g1sk, g2pk, g2sk := findingIndexKeys(&f)
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           s.table(),
 		Key:                 itemKey(FindingPK(f.SecretARN), FindingSK(f.PolicyID)),
@@ -168,13 +177,17 @@ func (s *Store) Record(ctx context.Context, f finding.Finding) (Transition, erro
 			"#arn": "secret_arn", "#name": "secret_name", "#acct": "account_id", "#region": "region",
 			"#msg": "message", "#controls": "controls", "#rem": "remediation", "#exc": "exception",
 			"#first": "first_seen", "#last": "last_seen", "#owed": "alert_owed", "#hubowed": "hub_owed",
+			"#acctname": "account_name", "#ou": "ou_path", "#excexp": "exception_expires",
+			"#g1pk": AttrGSI1PK, "#g1sk": AttrGSI1SK, "#g2pk": AttrGSI2PK, "#g2sk": AttrGSI2SK,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":policy": str(f.PolicyID), ":title": str(f.Title), ":sev": str(f.Severity),
 			":status": str(string(f.Status)), ":arn": str(f.SecretARN), ":name": str(f.SecretName),
 			":acct": str(f.AccountID), ":region": str(f.Region), ":msg": str(f.Message),
 			":controls": controls, ":rem": str(f.Remediation), ":exc": str(f.Exception),
-			":seen": str(ts(seen)),
+			":seen":     str(ts(seen)),
+			":acctname": str(f.AccountName), ":ou": str(f.OuPath), ":excexp": str(f.ExceptionExpires),
+			":g1pk": str(g1pk), ":g1sk": str(g1sk), ":g2pk": str(g2pk), ":g2sk": str(g2sk),
 		},
 		ReturnValues: types.ReturnValueAllOld,
 	})

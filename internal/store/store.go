@@ -10,6 +10,8 @@
 package store
 
 import (
+	smithytime "github.com/aws/smithy-go/time"
+
 	"context"
 	"errors"
 	"log/slog"
@@ -48,6 +50,11 @@ type QueryAPI interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
+// BatchGetItemAPI is the DynamoDB BatchGetItem call.
+type BatchGetItemAPI interface {
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+}
+
 // DB is every DynamoDB call the store makes; *dynamodb.Client satisfies it.
 type DB interface {
 	GetItemAPI
@@ -55,6 +62,7 @@ type DB interface {
 	UpdateItemAPI
 	DeleteItemAPI
 	QueryAPI
+	BatchGetItemAPI
 }
 
 // Attribute names of the table's keys and TTL (the deployment contract).
@@ -77,6 +85,8 @@ type Store struct {
 	// LedgerTTL is how long the access ledger keeps a read after the end of
 	// its UTC day (WARDEN_LEDGER_DAYS; default LedgerTTL).
 	LedgerTTL time.Duration
+	// Sleep waits between BatchGetItem retries (default: a context-aware timer).
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New returns a store over db and table.
@@ -85,6 +95,16 @@ func New(db DB, table string) *Store {
 }
 
 func (s *Store) now() time.Time { return defaults.Now(s.Now) }
+
+// batchAttempts bounds the retries of unprocessed BatchGetItem keys.
+const batchAttempts = 6
+
+func (s *Store) sleep(ctx context.Context, d time.Duration) error {
+	if s.Sleep != nil {
+		return s.Sleep(ctx, d)
+	}
+	return smithytime.SleepWithContext(ctx, d)
+}
 
 func (s *Store) log() *slog.Logger { return defaults.Logger(s.Log) }
 

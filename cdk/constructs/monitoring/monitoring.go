@@ -47,6 +47,10 @@ type Props struct {
 	Queues []Queue
 	// AlarmActions for the Lambda error alarms.
 	AlarmActions []awscloudwatch.IAlarmAction
+	// EvaluateFunction and RotateFunction are the EMF Function dimension
+	// values of the evaluate and rotate handlers (default DefaultEvaluate
+	// and DefaultRotate).
+	EvaluateFunction, RotateFunction string
 }
 
 // Monitoring is the dashboard and the Lambda alarms.
@@ -105,11 +109,14 @@ func New(scope constructs.Construct, id string, p Props) *Monitoring {
 			Title: jsii.String(title), Left: &left, Width: jsii.Number(8), Height: jsii.Number(6),
 		})
 	}
+	compliance := ComplianceWidgets(p.EvaluateFunction, p.RotateFunction)
 	m.Dashboard = awscloudwatch.NewDashboard(c, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DashboardName: jsii.String(p.DashboardName),
 		Widgets: &[]*[]awscloudwatch.IWidget{
 			{graph("Lambda errors", errs), graph("Lambda duration (p99)", durs), graph("Lambda throttles", throttles)},
 			{graph("Queue age of oldest message (s)", ages), graph("Dead-letter queue depth", depths), graph("Service metrics (EMF)", emf)},
+			{compliance[0], compliance[1]},
+			{compliance[2], compliance[3], compliance[4]},
 		},
 	})
 	return m

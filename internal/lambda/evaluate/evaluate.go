@@ -247,6 +247,10 @@ func (h *Handler) process(ctx context.Context, ev *event.Event, m *metrics.Set) 
 			}
 		}
 	}
+	if !ev.Time.IsZero() {
+		// Time to detect: the event's time to its decision and findings.
+		m.Observe(metrics.TimeToDetect, float64(h.now().Sub(ev.Time).Milliseconds()), "Milliseconds")
+	}
 	outs := h.Executor.Execute(ctx, dec, action.ExecOptions{PolicyAsPut: action.PolicyAsPut(ev), FindingAlertsHandled: true})
 	for _, o := range outs {
 		if o.Executed {

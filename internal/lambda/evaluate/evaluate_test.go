@@ -180,6 +180,17 @@ func TestBatchActsOnceDropsMalformedAndQueuesRotations(t *testing.T) {
 	if m["ActionsExecuted"].(float64) < 1 || m["FindingsFailed"].(float64) < 1 {
 		t.Errorf("the public policy's alert and failing findings are counted: %v", m)
 	}
+	// Time to detect: one value per event decided (the duplicate is not),
+	// the clock's now minus the event's time, in milliseconds.
+	ttd, _ := m["TimeToDetect"].([]any)
+	if len(ttd) != 2 {
+		t.Fatalf("TimeToDetect values %v, want one per decided event", m["TimeToDetect"])
+	}
+	for _, v := range ttd {
+		if d := time.Duration(v.(float64)) * time.Millisecond; d <= 0 || d > 30*24*time.Hour {
+			t.Errorf("time to detect %s", d)
+		}
+	}
 	logs := r.logs.String()
 	if !strings.Contains(logs, `"message_id":"m1"`) || !strings.Contains(logs, "malformed message dropped") {
 		t.Errorf("a malformed message is logged with its id: %s", logs)

@@ -63,6 +63,15 @@ const (
 	// SecurityHubImportFailures counts account-regions whose Security Hub
 	// import failed (after retries) in an invocation.
 	SecurityHubImportFailures = "SecurityHubImportFailures"
+	// RotationsExecuted counts emergency rotations RotateSecret started.
+	RotationsExecuted = "RotationsExecuted"
+	// RotationsBlocked counts emergency rotations a safety rail refused
+	// (no rotation function, one in progress, dedupe window, a limit).
+	RotationsBlocked = "RotationsBlocked"
+	// TimeToDetect is, per event decided, the time from the event
+	// (CloudTrail eventTime) to its decision and findings, in milliseconds
+	// (one value per event: p50 and p99 are CloudWatch statistics).
+	TimeToDetect = "TimeToDetect"
 )
 
 // Core are the contract's metrics, emitted (as 0 when nothing happened) on
@@ -80,12 +89,22 @@ type Set struct {
 	now      func() time.Time
 	mu       sync.Mutex
 	values   map[string]float64
+	observed map[string]*observation
 }
+
+// observation is a metric whose every value is kept (a distribution).
+type observation struct {
+	unit   string
+	values []float64
+}
+
+// maxValues is EMF's limit of values in one metric's array.
+const maxValues = 100
 
 // New returns a set that writes to w (os.Stdout in a Lambda) with the
 // dimension Function=function.
 func New(w io.Writer, function string) *Set {
-	return &Set{w: w, function: function, now: time.Now, values: map[string]float64{}}
+	return &Set{w: w, function: function, now: time.Now, values: map[string]float64{}, observed: map[string]*observation{}}
 }
 
 // WithClock sets the clock of the EMF timestamps (tests).
@@ -102,6 +121,22 @@ func (s *Set) Add(name string, n float64) {
 	s.mu.Lock()
 	s.values[name] += n
 	s.mu.Unlock()
+}
+
+// Observe records one value of a distribution metric in unit (an EMF
+// unit such as "Milliseconds"). A nil Set ignores it.
+func (s *Set) Observe(name string, v float64, unit string) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.observed[name]
+	if o == nil {
+		o = &observation{unit: unit}
+		s.observed[name] = o
+	}
+	o.values = append(o.values, v)
 }
 
 // Get returns the value accumulated since the last flush.
@@ -132,14 +167,16 @@ type emfMeta struct {
 }
 
 // Flush writes one EMF line with every metric added since the last flush,
-// plus the Core metrics, and starts over. A nil Set writes nothing.
+// plus the Core metrics, and starts over. Observed values go in arrays of
+// at most 100 (EMF's limit): the first 100 of each on that line, the rest
+// on further lines. A nil Set writes nothing.
 func (s *Set) Flush() error {
 	if s == nil || s.w == nil {
 		return nil
 	}
 	s.mu.Lock()
-	values := s.values
-	s.values = map[string]float64{}
+	values, observed := s.values, s.observed
+	s.values, s.observed = map[string]float64{}, map[string]*observation{}
 	s.mu.Unlock()
 	for _, c := range Core {
 		values[c] += 0
@@ -155,18 +192,50 @@ func (s *Set) Flush() error {
 		defs = append(defs, emfMetric{Name: n, Unit: "Count"})
 		doc[n] = values[n]
 	}
-	doc[DimensionFunction] = s.function
+	onames := make([]string, 0, len(observed))
+	for n := range observed {
+		onames = append(onames, n)
+	}
+	sort.Strings(onames)
+	ts := s.now().UnixMilli()
+	for first := true; ; first = false {
+		if !first {
+			doc, defs = map[string]any{}, nil
+		}
+		for _, n := range onames {
+			o := observed[n]
+			if len(o.values) == 0 {
+				continue
+			}
+			k := min(len(o.values), maxValues)
+			defs = append(defs, emfMetric{Name: n, Unit: o.unit})
+			doc[n] = o.values[:k]
+			o.values = o.values[k:]
+		}
+		if len(defs) == 0 {
+			return nil
+		}
+		if err := writeEMF(s.w, doc, ts, [][]string{{DimensionFunction}}, map[string]string{DimensionFunction: s.function}, defs); err != nil {
+			return err
+		}
+	}
+}
+
+// writeEMF writes one EMF line: the metrics defs (values in doc) under the
+// dimension sets dims, whose values are dimValues.
+func writeEMF(w io.Writer, doc map[string]any, ts int64, dims [][]string, dimValues map[string]string, defs []emfMetric) error {
+	for k, v := range dimValues {
+		doc[k] = v
+	}
 	doc["_aws"] = emfMeta{
-		Timestamp: s.now().UnixMilli(),
-		CloudWatchMetrics: []emfDirective{{
-			Namespace: Namespace, Dimensions: [][]string{{DimensionFunction}}, Metrics: defs,
-		}},
+		Timestamp:         ts,
+		CloudWatchMetrics: []emfDirective{{Namespace: Namespace, Dimensions: dims, Metrics: defs}},
 	}
 	line, err := json.Marshal(doc)
 	if err != nil {
 		return fmt.Errorf("encode metrics: %w", err)
 	}
-	if _, err := s.w.Write(append(line, '\n')); err != nil {
+	if _, err := w.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("write metrics: %w", err)
 	}
 	return nil

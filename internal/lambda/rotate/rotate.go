@@ -95,6 +95,9 @@ func (h *Handler) request(ctx context.Context, msg events.SQSMessage, m *metrics
 	if watch.circuitOpen() {
 		m.Add(metrics.RotationsCircuitOpen, 1)
 	}
+	rotated, blocked := watch.counts()
+	m.Add(metrics.RotationsExecuted, float64(rotated))
+	m.Add(metrics.RotationsBlocked, float64(blocked))
 	return errors.Join(errs...)
 }
 
@@ -130,21 +133,35 @@ func (h *Handler) order(ctx context.Context, o *action.Order, m *metrics.Set) er
 	return errors.Join(errs...)
 }
 
-// watched observes which rail decided each rotation.
+// watched observes which rail decided each rotation, and what came of it.
 type watched struct {
 	action.Rotator
-	mu   sync.Mutex
-	open bool
+	mu               sync.Mutex
+	open             bool
+	rotated, blocked int
 }
 
 func (w *watched) Rotate(ctx context.Context, req action.RotationRequest) (action.RotationResult, error) {
 	res, err := w.Rotator.Rotate(ctx, req)
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if res.Rail == rails.RailAccountLimit || res.Rail == rails.RailOrgLimit {
-		w.mu.Lock()
 		w.open = true
-		w.mu.Unlock()
+	}
+	switch {
+	case err == nil && res.Rotated:
+		w.rotated++
+	case err == nil && res.Blocked != "":
+		w.blocked++
 	}
 	return res, err
+}
+
+// counts returns the rotations started and those a rail refused.
+func (w *watched) counts() (rotated, blocked int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.rotated, w.blocked
 }
 
 func (w *watched) circuitOpen() bool {

@@ -144,6 +144,11 @@ func TestRailsAllowThenBlock(t *testing.T) {
 	if m["ActionsExecuted"] != 1.0 || m["MalformedMessages"] != 1.0 || m["RotationsCircuitOpen"] != 0.0 {
 		t.Errorf("metrics %v", m)
 	}
+	// The dashboard's "rotations executed or blocked": one started, three
+	// refused by a rail (no function, in progress, dedupe).
+	if m["RotationsExecuted"] != 1.0 || m["RotationsBlocked"] != 3.0 {
+		t.Errorf("rotations executed %v, blocked %v; want 1 and 3", m["RotationsExecuted"], m["RotationsBlocked"])
+	}
 }
 
 func TestCircuitBreakerOpensAndIsCounted(t *testing.T) {
@@ -157,7 +162,7 @@ func TestCircuitBreakerOpensAndIsCounted(t *testing.T) {
 	if got := r.region.Rotated(); len(got) != 1 {
 		t.Errorf("the account limit allows one: %v", got)
 	}
-	if m := emf(t, r.out); m["RotationsCircuitOpen"] != 1.0 {
+	if m := emf(t, r.out); m["RotationsCircuitOpen"] != 1.0 || m["RotationsExecuted"] != 1.0 || m["RotationsBlocked"] != 1.0 {
 		t.Errorf("metrics %v", m)
 	}
 	announced := false

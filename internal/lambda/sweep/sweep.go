@@ -57,6 +57,10 @@ const MaxBatch = 10
 type Unit struct {
 	AccountID string `json:"account_id"`
 	Region    string `json:"region"`
+	// Started is when the sweep fanned out: the timestamp of the unit's
+	// compliance metrics, so that all units of one sweep fall in the same
+	// period (absent in older messages: the unit's own time).
+	Started time.Time `json:"started,omitzero"`
 }
 
 // SendMessageBatchAPI is the SQS SendMessageBatch call.
@@ -162,11 +166,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 	if err := json.Unmarshal(raw, &probe); err != nil {
 		return nil, fmt.Errorf("decode sweep input: %w", err)
 	}
-	out := h.Metrics
-	if out == nil {
-		out = os.Stdout
-	}
-	m := metrics.New(out, Function)
+	m := metrics.New(h.metricsOut(), Function)
 	defer func() {
 		if err := m.Flush(); err != nil {
 			h.log().Warn("metrics not written", slog.String("error", err.Error()))
@@ -205,12 +205,13 @@ func (h *Handler) FanOut(ctx context.Context, m *metrics.Set) error {
 		return fmt.Errorf("list accounts: want organization %s (WARDEN_ORGANIZATION_ID), found %q: is this the management or delegated-administrator account, with organizations:ListAccounts and DescribeOrganization?", h.OrganizationID, org.ID)
 	}
 	var units []Unit
+	started := h.now().UTC().Truncate(time.Second)
 	for _, a := range accounts {
 		if a.Status != "" && a.Status != "ACTIVE" {
 			continue
 		}
 		for _, r := range h.Regions {
-			units = append(units, Unit{AccountID: a.ID, Region: r})
+			units = append(units, Unit{AccountID: a.ID, Region: r, Started: started})
 		}
 	}
 	sort.Slice(units, func(i, j int) bool {
@@ -319,8 +320,11 @@ func (h *Handler) unit(ctx context.Context, msg events.SQSMessage, m *metrics.Se
 	unread := false
 	var failing, errored int
 	var exposed []string
+	posture := metrics.NewPosture(now)
 	sum, err := scan.Run(ctx, inv, a, scan.Options{}, func(fs []finding.Finding) error {
-		for _, f := range fs {
+		for i := range fs {
+			f := &fs[i]
+			posture.Add(f)
 			switch f.Status {
 			case finding.StatusFail:
 				failing++
@@ -361,6 +365,14 @@ func (h *Handler) unit(ctx context.Context, msg events.SQSMessage, m *metrics.Se
 	h.log().Info("unit swept", attrs...)
 	if len(recErrs) > 0 {
 		return fmt.Errorf("record findings of %s/%s: %w", u.AccountID, u.Region, errors.Join(recErrs...))
+	}
+	// Written once the unit is done, so a retried unit is not counted twice.
+	started := u.Started
+	if started.IsZero() {
+		started = now
+	}
+	if err := posture.Write(h.metricsOut(), started); err != nil {
+		h.log().Warn("compliance metrics not written", slog.String("error", err.Error()))
 	}
 	return nil
 }
@@ -438,6 +450,13 @@ func ExposureEvent(e *snapshot.SecretEntry, policy string, now time.Time) *event
 		Request: map[string]any{"secretId": e.Secret.ARN, "resourcePolicy": policy},
 		Where:   "sweep",
 	}
+}
+
+func (h *Handler) metricsOut() io.Writer {
+	if h.Metrics == nil {
+		return os.Stdout
+	}
+	return h.Metrics
 }
 
 // IsPlaceholder reports whether a finding's ARN stands for a whole

@@ -110,6 +110,10 @@ func TestScheduledEventFansOutInBatchesOfTen(t *testing.T) {
 		if u.AccountID == gone {
 			t.Error("a suspended account is not swept")
 		}
+		if !u.Started.Equal(now) {
+			t.Errorf("every unit carries the sweep's start: %v", u.Started)
+		}
+		u.Started = time.Time{}
 		seen[u] = true
 	}
 	if len(seen) != 12 || !seen[Unit{AccountID: denied, Region: "ap-south-1"}] {
@@ -435,5 +439,57 @@ func TestFanOutResetsLedgerCoverageWhenReadsAreOff(t *testing.T) {
 	}
 	if _, ok, _ := r.store.Coverage(context.Background()); ok {
 		t.Fatal("reads off: the coverage is reset")
+	}
+}
+
+// A unit writes the compliance metrics of its findings, timestamped at the
+// sweep's start; a unit whose findings could not be recorded writes none
+// (its retry will).
+func TestUnitWritesComplianceMetricsAtTheSweepsStart(t *testing.T) {
+	r := newRig(t, east)
+	r.fac.Region(payProd, east,
+		lambdatest.Secret{Name: "app/db", RotationLambdaARN: "arn:aws:lambda:us-east-1:222222222222:function:rot", KmsKeyID: "k1", Tags: map[string]string{"owner": "payments"}},
+		lambdatest.Secret{Name: "app/public", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`},
+	)
+	started := now.Add(-2 * time.Hour)
+	b, _ := json.Marshal(Unit{AccountID: payProd, Region: east, Started: started})
+	if _, err := r.h.Handle(context.Background(), sqsBatch(t, string(b))); err != nil {
+		t.Fatal(err)
+	}
+	perPolicy, perAccount := 0, 0.0
+	for _, l := range strings.Split(strings.TrimSpace(r.out.String()), "\n") {
+		var doc struct {
+			AWS struct {
+				Timestamp         int64
+				CloudWatchMetrics []struct{ Dimensions [][]string }
+			} `json:"_aws"`
+			Policy, AccountId string
+			FailingFindings   *float64
+		}
+		if err := json.Unmarshal([]byte(l), &doc); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case doc.Policy != "":
+			perPolicy++
+			if doc.AWS.Timestamp != started.UnixMilli() {
+				t.Errorf("policy line at %d, want the sweep's start", doc.AWS.Timestamp)
+			}
+		case doc.AccountId != "":
+			perAccount += *doc.FailingFindings
+		}
+	}
+	if perPolicy < 9 || perAccount < 1 {
+		t.Errorf("%d policy lines, %v failing in the account:\n%s", perPolicy, perAccount, r.out)
+	}
+
+	failing := newRig(t, east)
+	failing.fac.Region(payProd, east, lambdatest.Secret{Name: "app/db"})
+	failing.db.Err["UpdateItem"] = lambdatest.APIError("InternalServerError", "try again")
+	if _, err := failing.h.Handle(context.Background(), sqsBatch(t, unitBody(payProd, east))); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(failing.out.String(), `"Policy"`) {
+		t.Errorf("a unit to be retried writes no compliance metrics: %s", failing.out)
 	}
 }

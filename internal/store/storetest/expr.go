@@ -303,8 +303,9 @@ type keyMatcher struct {
 }
 
 // keyCondition parses "pk = :v" optionally followed by
-// "AND begins_with(sk, :p)" or "AND sk BETWEEN :lo AND :hi".
-func (e *exprEnv) keyCondition(expr string) (*keyMatcher, error) {
+// "AND begins_with(sk, :p)" or "AND sk BETWEEN :lo AND :hi", where pk and
+// sk are the key attributes pkAttr and skAttr (the table's or an index's).
+func (e *exprEnv) keyCondition(expr, pkAttr, skAttr string) (*keyMatcher, error) {
 	first, rest, _ := strings.Cut(expr, " AND ")
 	m := keyEqPattern.FindStringSubmatch(strings.TrimSpace(first))
 	if m == nil {
@@ -314,7 +315,7 @@ func (e *exprEnv) keyCondition(expr string) (*keyMatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n != "pk" {
+	if n != pkAttr {
 		return nil, fmt.Errorf("ValidationException: key condition on %s, not the partition key", n)
 	}
 	pkv, err := e.value(m[2])
@@ -335,7 +336,7 @@ func (e *exprEnv) keyCondition(expr string) (*keyMatcher, error) {
 		if err != nil {
 			return "", err
 		}
-		if n != "sk" {
+		if n != skAttr {
 			return "", fmt.Errorf("ValidationException: key condition on %s, not the sort key", n)
 		}
 		v, err := e.value(valTok)

@@ -19,7 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Fake is one in-memory table with key attributes pk and sk (both S).
+// Fake is one in-memory table with key attributes pk and sk (both S), and
+// optionally global secondary indexes (AddIndex) that project keys only.
 // Every call is linearized under one lock, as DynamoDB serializes writes
 // to one item.
 type Fake struct {
@@ -31,13 +32,48 @@ type Fake struct {
 	// Unprocessed is how many put requests the next BatchWriteItem calls
 	// hand back as UnprocessedItems (decremented as they are).
 	Unprocessed int
+	// UnprocessedGets is how many keys the next BatchGetItem calls hand
+	// back as UnprocessedKeys (decremented as they are).
+	UnprocessedGets int
 	// Err makes the named operation ("GetItem", "PutItem", …) fail.
 	Err map[string]error
 
-	t     testing.TB
-	mu    sync.Mutex
-	items map[[2]string]map[string]types.AttributeValue
-	calls map[string]int
+	t       testing.TB
+	mu      sync.Mutex
+	items   map[[2]string]map[string]types.AttributeValue
+	calls   map[string]int
+	indexes map[string][2]string // index name → its partition and sort key attributes
+	queries []dynamodb.QueryInput
+	read    int // items Query returned, all calls
+}
+
+// AddIndex declares a global secondary index with partition key attribute
+// pk and sort key attribute sk (both S), projecting keys only: an item is in
+// it when it has both attributes (a sparse index), and a Query of it returns
+// the table's and the index's key attributes.
+func (f *Fake) AddIndex(name, pk, sk string) *Fake {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.indexes == nil {
+		f.indexes = map[string][2]string{}
+	}
+	f.indexes[name] = [2]string{pk, sk}
+	return f
+}
+
+// Queries returns a copy of every Query request made, in order.
+func (f *Fake) Queries() []dynamodb.QueryInput {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]dynamodb.QueryInput(nil), f.queries...)
+}
+
+// ItemsQueried is the number of items every Query so far returned (the
+// read cost Query bills: it counts what the key condition selects).
+func (f *Fake) ItemsQueried() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.read
 }
 
 // New returns an empty fake table named table that reports unsupported
@@ -244,60 +280,162 @@ func (f *Fake) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...
 	return &dynamodb.DeleteItemOutput{}, nil
 }
 
-// Query implements store.QueryAPI.
+// Query implements store.QueryAPI, on the table or on an index (AddIndex).
 func (f *Fake) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("Query", in.TableName); err != nil {
 		return nil, err
 	}
+	f.queries = append(f.queries, *in)
 	if in.KeyConditionExpression == nil || in.FilterExpression != nil || in.ProjectionExpression != nil ||
-		in.IndexName != nil || in.ScanIndexForward != nil || in.Limit != nil || len(in.KeyConditions) > 0 {
-		return nil, f.unsupported(fmt.Errorf("Query supports only KeyConditionExpression, Select and ExclusiveStartKey"))
+		in.ScanIndexForward != nil || in.Limit != nil || len(in.KeyConditions) > 0 {
+		return nil, f.unsupported(fmt.Errorf("Query supports only KeyConditionExpression, IndexName, Select and ExclusiveStartKey"))
 	}
 	if in.Select != "" && in.Select != types.SelectCount && in.Select != types.SelectAllAttributes {
 		return nil, f.unsupported(fmt.Errorf("Query Select %s unsupported", in.Select))
 	}
+	pkAttr, skAttr, index := "pk", "sk", ""
+	if in.IndexName != nil {
+		index = *in.IndexName
+		ix, ok := f.indexes[index]
+		if !ok {
+			return nil, fmt.Errorf("ValidationException: The table does not have the specified index: %s", index)
+		}
+		if aws.ToBool(in.ConsistentRead) {
+			return nil, fmt.Errorf("ValidationException: Consistent reads are not supported on global secondary indexes")
+		}
+		if in.Select == types.SelectAllAttributes {
+			return nil, fmt.Errorf("ValidationException: One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index %s because its projection type is not ALL", index)
+		}
+		pkAttr, skAttr = ix[0], ix[1]
+	}
 	env := newEnv(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
-	km, err := env.keyCondition(*in.KeyConditionExpression)
+	km, err := env.keyCondition(*in.KeyConditionExpression, pkAttr, skAttr)
 	if err != nil {
 		return nil, f.unsupported(err)
 	}
 	if err := env.checkAllUsed(); err != nil {
 		return nil, err
 	}
-	var sks []string
-	for k := range f.items {
-		if k[0] == km.pk && km.match(k[1]) {
-			sks = append(sks, k[1])
+	// Rows in key order: the sort key, then (in an index, where sort keys
+	// may repeat) the table's keys.
+	type row struct {
+		sk   string
+		base [2]string
+	}
+	var rows []row
+	for k, it := range f.items {
+		pk, sk := k[0], k[1]
+		if index != "" {
+			p, ok1 := it[pkAttr].(*types.AttributeValueMemberS)
+			s, ok2 := it[skAttr].(*types.AttributeValueMemberS)
+			if !ok1 || !ok2 {
+				continue // not in the sparse index
+			}
+			pk, sk = p.Value, s.Value
+		}
+		if pk == km.pk && km.match(sk) {
+			rows = append(rows, row{sk, k})
 		}
 	}
-	sort.Strings(sks)
+	less := func(a, b row) bool {
+		if a.sk != b.sk {
+			return a.sk < b.sk
+		}
+		return a.base[0] < b.base[0] || a.base[0] == b.base[0] && a.base[1] < b.base[1]
+	}
+	sort.Slice(rows, func(i, j int) bool { return less(rows[i], rows[j]) })
 	if in.ExclusiveStartKey != nil {
 		start, err := keyOf(in.ExclusiveStartKey)
-		if err != nil || start[0] != km.pk {
+		if err != nil {
 			return nil, fmt.Errorf("ValidationException: bad ExclusiveStartKey")
 		}
-		i := sort.SearchStrings(sks, start[1])
-		if i < len(sks) && sks[i] == start[1] {
-			i++
+		from := row{sk: start[1], base: start}
+		if index != "" {
+			p, ok1 := in.ExclusiveStartKey[pkAttr].(*types.AttributeValueMemberS)
+			s, ok2 := in.ExclusiveStartKey[skAttr].(*types.AttributeValueMemberS)
+			if !ok1 || !ok2 || p.Value != km.pk {
+				return nil, fmt.Errorf("ValidationException: bad ExclusiveStartKey for index %s", index)
+			}
+			from.sk = s.Value
+		} else if start[0] != km.pk {
+			return nil, fmt.Errorf("ValidationException: bad ExclusiveStartKey")
 		}
-		sks = sks[i:]
+		i := sort.Search(len(rows), func(i int) bool { return less(from, rows[i]) })
+		rows = rows[i:]
 	}
 	out := &dynamodb.QueryOutput{}
-	if f.PageSize > 0 && len(sks) > f.PageSize {
-		sks = sks[:f.PageSize]
-		last := sks[len(sks)-1]
+	if f.PageSize > 0 && len(rows) > f.PageSize {
+		rows = rows[:f.PageSize]
+		last := rows[len(rows)-1]
 		out.LastEvaluatedKey = map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: km.pk}, "sk": &types.AttributeValueMemberS{Value: last},
+			"pk": &types.AttributeValueMemberS{Value: last.base[0]}, "sk": &types.AttributeValueMemberS{Value: last.base[1]},
+		}
+		if index != "" {
+			out.LastEvaluatedKey[pkAttr] = &types.AttributeValueMemberS{Value: km.pk}
+			out.LastEvaluatedKey[skAttr] = &types.AttributeValueMemberS{Value: last.sk}
 		}
 	}
-	out.Count = int32(len(sks))
+	out.Count = int32(len(rows))
 	out.ScannedCount = out.Count
+	f.read += len(rows)
 	if in.Select != types.SelectCount {
-		for _, sk := range sks {
-			out.Items = append(out.Items, clone(f.items[[2]string{km.pk, sk}]))
+		for _, r := range rows {
+			it := f.items[r.base]
+			if index != "" { // KEYS_ONLY
+				it = map[string]types.AttributeValue{"pk": it["pk"], "sk": it["sk"], pkAttr: it[pkAttr], skAttr: it[skAttr]}
+			}
+			out.Items = append(out.Items, clone(it))
 		}
+	}
+	return out, nil
+}
+
+// BatchGetItem implements store.BatchGetItemAPI (keys only: no projection).
+func (f *Fake) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["BatchGetItem"]++
+	if err := f.Err["BatchGetItem"]; err != nil {
+		return nil, err
+	}
+	total := 0
+	for table, ka := range in.RequestItems {
+		if table != f.Table {
+			return nil, fmt.Errorf("ResourceNotFoundException: table %q", table)
+		}
+		if ka.ProjectionExpression != nil || len(ka.AttributesToGet) > 0 || len(ka.ExpressionAttributeNames) > 0 {
+			return nil, f.unsupported(fmt.Errorf("BatchGetItem projection unsupported"))
+		}
+		total += len(ka.Keys)
+	}
+	if total == 0 || total > 100 {
+		return nil, fmt.Errorf("ValidationException: Too many items requested for the BatchGetItem call (1 to 100, got %d)", total)
+	}
+	keys := in.RequestItems[f.Table].Keys
+	seen := map[[2]string]bool{}
+	for _, k := range keys {
+		kk, err := keyOf(k)
+		if err != nil || len(k) != 2 {
+			return nil, fmt.Errorf("ValidationException: The provided key element does not match the schema")
+		}
+		if seen[kk] {
+			return nil, fmt.Errorf("ValidationException: Provided list of item keys contains duplicates")
+		}
+		seen[kk] = true
+	}
+	bounce := min(f.UnprocessedGets, len(keys))
+	f.UnprocessedGets -= bounce
+	out := &dynamodb.BatchGetItemOutput{Responses: map[string][]map[string]types.AttributeValue{}, UnprocessedKeys: map[string]types.KeysAndAttributes{}}
+	for _, k := range keys[:len(keys)-bounce] {
+		kk, _ := keyOf(k)
+		if it, ok := f.items[kk]; ok {
+			out.Responses[f.Table] = append(out.Responses[f.Table], clone(it))
+		}
+	}
+	if bounce > 0 {
+		out.UnprocessedKeys[f.Table] = types.KeysAndAttributes{Keys: append([]map[string]types.AttributeValue(nil), keys[len(keys)-bounce:]...)}
 	}
 	return out, nil
 }

@@ -86,3 +86,69 @@ func TestFakeConditionsAndUpdates(t *testing.T) {
 		t.Fatalf("item: %#v", it)
 	}
 }
+
+// An index holds only items with both its keys (sparse), returns keys only,
+// refuses consistent reads like a global secondary index, and pages.
+func TestFakeIndex(t *testing.T) {
+	f := New(nil, "t").AddIndex("ix", "ipk", "isk")
+	ctx := context.Background()
+	for _, it := range []map[string]types.AttributeValue{
+		{"pk": s("A"), "sk": s("1"), "ipk": s("X"), "isk": s("b"), "other": s("o")},
+		{"pk": s("B"), "sk": s("1"), "ipk": s("X"), "isk": s("a")},
+		{"pk": s("C"), "sk": s("1"), "ipk": s("X")}, // no index sort key: not indexed
+		{"pk": s("D"), "sk": s("1"), "ipk": s("Y"), "isk": s("a")},
+	} {
+		if _, err := f.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := func(start map[string]types.AttributeValue, consistent bool) (*dynamodb.QueryOutput, error) {
+		return f.Query(ctx, &dynamodb.QueryInput{
+			TableName: aws.String("t"), IndexName: aws.String("ix"), ConsistentRead: aws.Bool(consistent),
+			KeyConditionExpression:    aws.String("#pk = :pk"),
+			ExpressionAttributeNames:  map[string]string{"#pk": "ipk"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("X")},
+			ExclusiveStartKey:         start,
+		})
+	}
+	if _, err := q(nil, true); err == nil || !strings.Contains(err.Error(), "Consistent reads are not supported") {
+		t.Fatalf("consistent read on an index: %v", err)
+	}
+	f.PageSize = 1
+	var got []string
+	var start map[string]types.AttributeValue
+	for {
+		out, err := q(start, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range out.Items {
+			if _, ok := it["other"]; ok {
+				t.Error("keys only: a non-key attribute was projected")
+			}
+			got = append(got, it["pk"].(*types.AttributeValueMemberS).Value)
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		start = out.LastEvaluatedKey
+	}
+	if strings.Join(got, ",") != "B,A" {
+		t.Errorf("index order B (isk a), A (isk b); got %v", got)
+	}
+	if _, err := f.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("t"), IndexName: aws.String("nope"),
+		KeyConditionExpression: aws.String("#pk = :pk"), ExpressionAttributeNames: map[string]string{"#pk": "ipk"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("X")}}); err == nil {
+		t.Error("an undeclared index must be refused")
+	}
+	// BatchGetItem: limits and unprocessed keys.
+	keys := []map[string]types.AttributeValue{{"pk": s("A"), "sk": s("1")}, {"pk": s("Z"), "sk": s("1")}}
+	f.UnprocessedGets = 1
+	out, err := f.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"t": {Keys: keys}}})
+	if err != nil || len(out.Responses["t"]) != 1 || len(out.UnprocessedKeys["t"].Keys) != 1 {
+		t.Fatalf("batch get: %v %+v", err, out)
+	}
+	if _, err := f.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"t": {Keys: append(keys, keys[0])}}}); err == nil {
+		t.Error("duplicate keys must be refused")
+	}
+}
