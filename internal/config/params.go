@@ -72,6 +72,15 @@ func (p *Params) Resolve(acct *snapshot.Account, accountID string, s *snapshot.S
 	return out
 }
 
+// Matches lists the match of every override, in the order they apply.
+func (p *Params) Matches() []Match {
+	out := make([]Match, len(p.overrides))
+	for i := range p.overrides {
+		out[i] = p.overrides[i].Match
+	}
+	return out
+}
+
 // Defaults returns the default parameters (do not modify).
 func (p *Params) Defaults() map[string]any { return p.defaults }
 

@@ -66,6 +66,9 @@ type Given struct {
 	Value any   // a resolved value (usually a string)
 	Err   error // set when the supplier could not resolve it
 	From  string
+	// Assumed are the assumptions the supplier's value rests on (a parent
+	// stack passing one of its parameters' defaults).
+	Assumed []Assumption
 }
 
 // Env is what a template is resolved against. Empty strings are unknown.
@@ -281,6 +284,9 @@ func (r *Resolver) ref(n *Node, name string, st *evalState, depth int) (any, err
 		if g, ok := r.Env.Values[name]; ok {
 			if g.Err != nil {
 				return nil, unresolved(n, "parameter %s: %v", name, g.Err)
+			}
+			for _, a := range g.Assumed {
+				st.assume(a)
 			}
 			return paramValue(p, g.Value), nil
 		}
