@@ -248,4 +248,3 @@ func sortedNames(m map[string][]byte) []string {
 	sort.Strings(out)
 	return out
 }
-
