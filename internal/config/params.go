@@ -72,13 +72,10 @@ func (p *Params) Resolve(acct *snapshot.Account, accountID string, s *snapshot.S
 	return out
 }
 
-// Matches lists the match of every override, in the order they apply.
-func (p *Params) Matches() []Match {
-	out := make([]Match, len(p.overrides))
-	for i := range p.overrides {
-		out[i] = p.overrides[i].Match
-	}
-	return out
+// Overrides lists the overrides in the order they apply. Do not modify
+// their maps.
+func (p *Params) Overrides() []Override {
+	return append([]Override(nil), p.overrides...)
 }
 
 // Defaults returns the default parameters (do not modify).

@@ -37,33 +37,68 @@ type stackEnv struct {
 	chain                      []string // templates of the parent stacks (cycle check)
 }
 
+// doc is a file read and recognised: a CloudFormation template (root) or a
+// Terraform plan (plan, its bytes).
+type doc struct {
+	path string
+	root *cfn.Node
+	plan []byte
+}
+
 // file reads one file named on the command line or found in a directory.
-func (l *loader) file(in input) {
+// It returns nil for a file that is not a template (an error when it was
+// named) and for a manifest.json named directly (its assembly is read).
+func (l *loader) file(in input) *doc {
 	if filepath.Base(in.path) == cdkout.ManifestFile && in.explicit {
 		l.assembly(filepath.Dir(in.path))
-		return
+		return nil
 	}
 	data, err := l.read(in.path)
 	if err != nil {
 		l.problem(Problem{File: in.path, Msg: strings.TrimPrefix(err.Error(), "read "+in.path+": ")})
-		return
+		return nil
 	}
 	if cfn.IsJSON(data) && tfplan.Looks(topKeys(data)) {
-		l.plan(in.path, data)
-		return
+		return &doc{path: in.path, plan: data}
 	}
 	root, err := cfn.ParseDocument(in.path, data)
 	if err != nil {
 		l.problem(problemOf(in.path, err))
-		return
+		return nil
 	}
 	if !cfn.Looks(root) {
 		if in.explicit {
 			l.problem(Problem{File: in.path, Msg: "not a CloudFormation template (no Resources or AWSTemplateFormatVersion), CDK assembly or Terraform plan (format_version and planned_values)"})
 		}
-		return
+		return nil
 	}
-	l.template(in.path, root, stackEnv{account: l.opts.Account, region: l.opts.Region})
+	return &doc{path: in.path, root: root}
+}
+
+// nestedFiles lists the local templates a template includes as nested
+// stacks (by aws:asset:path metadata or a literal local TemplateURL).
+func nestedFiles(d *doc) []string {
+	res := d.root.Get("Resources")
+	if d.root == nil || res == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range res.Fields {
+		r := f.Value
+		if r.Get("Type") == nil || r.Get("Type").Text != typeStack {
+			continue
+		}
+		if p := r.Get("Metadata").Get("aws:asset:path"); p != nil && p.Kind == cfn.KindString {
+			if file, err := cdkout.NestedTemplate(d.path, p.Text); err == nil {
+				out = append(out, file)
+			}
+			continue
+		}
+		if u := r.Get("Properties").Get("TemplateURL"); u != nil && u.Kind == cfn.KindString && u.Text != "" && !strings.Contains(u.Text, "://") {
+			out = append(out, filepath.Join(filepath.Dir(d.path), filepath.FromSlash(u.Text)))
+		}
+	}
+	return out
 }
 
 // problemOf turns a parse error into a problem.
@@ -239,7 +274,7 @@ func (m *cfnMapper) mapKeys() {
 			}
 		}
 		m.keys[res.LogicalID] = id
-		m.l.res.Keys = append(m.l.res.Keys, k)
+		m.l.addKey(k)
 	}
 	for _, res := range m.t.Resources {
 		if res.Type != typeAlias || !m.created(res) {
@@ -259,7 +294,7 @@ func (m *cfnMapper) mapKeys() {
 			// (aliases cannot name AWS managed keys), so the alias stands
 			// for its key.
 			key = m.keyID(res.LogicalID)
-			m.l.res.Keys = append(m.l.res.Keys, snapshot.Key{Arn: key, KeyID: key, KeyManager: "CUSTOMER", AWSAccountID: m.env.account})
+			m.l.addKey(snapshot.Key{Arn: key, KeyID: key, KeyManager: "CUSTOMER", AWSAccountID: m.env.account})
 		}
 		m.keys[res.LogicalID] = key
 		if aliasName != "" {
@@ -358,6 +393,8 @@ func (m *cfnMapper) kmsKey(s *secret, n *cfn.Node, prop string, paths []string, 
 	case string:
 		if key, ok := m.aliases[x]; ok {
 			set(key)
+		} else if strings.HasPrefix(x, IDPrefix) && m.l.keyIDs[x] {
+			set(x) // a key of a parent stack, passed as a parameter
 		} else if key, ok := m.aliasARN(x); ok {
 			set(key)
 		} else if why := m.l.external(x, m.env.account, region); why != "" {
@@ -483,6 +520,7 @@ func (m *cfnMapper) tags(s *secret, n *cfn.Node) {
 		s.e.Secret.Tags = []snapshot.Tag{}
 	}
 	s.assumed(pathsTags, as)
+	s.tagsAssumed = as
 }
 
 // unresolvedTagKeys lists the keys of the tags that cannot be resolved (""
@@ -727,7 +765,11 @@ func (m *cfnMapper) nested(res *cfn.Resource) {
 			case v.Err != nil:
 				g.Err = v.Err
 			default:
-				if s, ok := m.r.String(v.Value); ok {
+				if ref, ok := v.Value.(cfn.Ref); ok && m.keys[ref.LogicalID] != "" {
+					// A key (or alias) of the parent: the child's KmsKeyId
+					// resolves to the same key.
+					g.Value = m.keys[ref.LogicalID]
+				} else if s, ok := m.r.String(v.Value); ok {
 					g.Value = s
 				} else if list, ok := v.Value.([]any); ok {
 					parts := make([]string, 0, len(list))

@@ -28,6 +28,7 @@ package template
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -111,7 +112,11 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
-	l := &loader{ctx: ctx, opts: opts, res: &Result{}, assemblies: map[string]bool{}, files: map[string]bool{}}
+	l := &loader{ctx: ctx, opts: opts, res: &Result{}, assemblies: map[string]bool{}, keyIDs: map[string]bool{}}
+	// Files are read first and mapped after, so that a template that
+	// another one includes as a nested stack is mapped only as such (with
+	// the parameters its parent passes), not also on its own.
+	var docs []*doc
 	for _, in := range discover(paths, l.problem) {
 		if ctx.Err() != nil {
 			l.problem(Problem{File: in.path, Msg: ctx.Err().Error()})
@@ -119,8 +124,22 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 		}
 		if in.assembly {
 			l.assembly(in.path)
-		} else {
-			l.file(in)
+		} else if d := l.file(in); d != nil {
+			docs = append(docs, d)
+		}
+	}
+	nested := map[string]bool{}
+	for _, d := range docs {
+		for _, f := range nestedFiles(d) {
+			nested[filepath.Clean(f)] = true
+		}
+	}
+	for _, d := range docs {
+		switch {
+		case d.plan != nil:
+			l.plan(d.path, d.plan)
+		case !nested[filepath.Clean(d.path)]:
+			l.template(d.path, d.root, stackEnv{account: l.opts.Account, region: l.opts.Region})
 		}
 	}
 	return l.res
@@ -131,10 +150,20 @@ type loader struct {
 	opts       Options
 	res        *Result
 	assemblies map[string]bool // assembly directories read
-	files      map[string]bool // template files read (a nested stack read twice is one)
+	keyIDs     map[string]bool // identifiers of the keys the templates define
 }
 
 func (l *loader) problem(p Problem) { l.res.Problems = append(l.res.Problems, p) }
+
+// addKey records a key a template defines (once per identifier: a nested
+// template included twice defines it twice).
+func (l *loader) addKey(k snapshot.Key) {
+	if l.keyIDs[k.Arn] {
+		return
+	}
+	l.keyIDs[k.Arn] = true
+	l.res.Keys = append(l.res.Keys, k)
+}
 
 func (l *loader) read(path string) ([]byte, error) { return readFile(path, l.opts.MaxFileSize) }
 
@@ -171,7 +200,10 @@ type secret struct {
 	// ("" for an unresolved key): overrides matching on them cannot be
 	// decided.
 	unresolvedTags []string
-	partition      string
+	// tagsAssumed are the assumptions the tags rest on (parameter
+	// defaults): overrides matched on tags rest on them too.
+	tagsAssumed []string
+	partition   string
 	// nameUnresolved: the template sets a Name that cannot be resolved.
 	nameUnresolved bool
 }
@@ -222,35 +254,51 @@ func (s *secret) finish(opts *Options) snapshot.SecretEntry {
 	e := s.e
 	e.Secret.ARN = fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s", s.partition, e.Region, e.AccountID, e.Secret.Name)
 	if c := opts.Config; c != nil && c.Params != nil {
-		why := overrideUncertainty(c, &e, s, opts)
-		if why != "" {
-			s.e.Notes = append(s.e.Notes, snapshot.InputNote{Path: "params", Kind: snapshot.NoteUnknown, Reason: why})
-			e.Notes = s.e.Notes
-		}
+		s.e.Notes = append(s.e.Notes, overrideUncertainty(c, &e, s, opts)...)
+		e.Notes = s.e.Notes
 	}
 	return e
 }
 
-// overrideUncertainty says why the parameter overrides that apply to e
-// cannot be decided, or "" when they can.
-func overrideUncertainty(c *config.Config, e *snapshot.SecretEntry, s *secret, opts *Options) string {
-	for _, m := range c.Params.Matches() {
+// overrideUncertainty notes the parameters that an override may or may
+// not set for e, because it matches on something unknown (the account, its
+// OU path, the secret's name or an unresolved tag): the checks that read
+// those parameters are errors.
+func overrideUncertainty(c *config.Config, e *snapshot.SecretEntry, s *secret, opts *Options) []snapshot.InputNote {
+	var out []snapshot.InputNote
+	for _, o := range c.Params.Overrides() {
+		m := o.Match
+		why := ""
 		switch {
 		case m.Account != "" && e.AccountID == "":
-			return "the account is not known and a parameter override matches on account: give --account"
+			why = "the account is not known and a parameter override matches on account: give --account"
 		case m.OuPath != "" && ouPath(opts, e.AccountID) == "":
-			return "the OU path is not known and a parameter override matches on ou_path: give --ou-path"
+			why = "the OU path is not known and a parameter override matches on ou_path: give --ou-path"
 		case m.ARN != "" && (s.nameUnresolved || e.AccountID == "" || e.Region == ""):
-			return "the secret's ARN is not fully known (name, account or region) and a parameter override matches on arn"
+			why = "the secret's ARN is not fully known (name, account or region) and a parameter override matches on arn"
 		case m.Tag != nil:
 			for _, k := range s.unresolvedTags {
 				if k == "" || k == m.Tag.Key {
-					return fmt.Sprintf("tag %s cannot be resolved and a parameter override matches on it", orUnknown(k))
+					why = fmt.Sprintf("tag %s cannot be resolved and a parameter override matches on it", orUnknown(k))
+					break
 				}
 			}
 		}
+		if why == "" {
+			if m.Tag != nil && len(s.tagsAssumed) > 0 && m.Matches(nil, e.AccountID, &e.Secret) {
+				for _, name := range sortedKeys(o.Params) {
+					for _, a := range s.tagsAssumed {
+						out = append(out, snapshot.InputNote{Path: "params." + name, Kind: snapshot.NoteAssumed, Reason: a})
+					}
+				}
+			}
+			continue
+		}
+		for _, name := range sortedKeys(o.Params) {
+			out = append(out, snapshot.InputNote{Path: "params." + name, Kind: snapshot.NoteUnknown, Reason: why})
+		}
 	}
-	return ""
+	return out
 }
 
 // ouPath is the OU path of an account: --ou-path, else the context

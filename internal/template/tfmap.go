@@ -95,7 +95,7 @@ func (m *tfMapper) mapKeys() {
 		if s, ok := r.Values["customer_master_key_spec"].(string); ok {
 			k.KeySpec = s
 		}
-		m.l.res.Keys = append(m.l.res.Keys, k)
+		m.l.addKey(k)
 		if _, seen := m.keys[r.ConfigAddress()]; !seen {
 			m.keys[r.ConfigAddress()] = id
 		}
@@ -123,7 +123,7 @@ func (m *tfMapper) mapKeys() {
 		if key == "" {
 			// An alias names a customer managed key, whichever it is.
 			key = m.id(r.Address)
-			m.l.res.Keys = append(m.l.res.Keys, snapshot.Key{Arn: key, KeyID: key, KeyManager: "CUSTOMER"})
+			m.l.addKey(snapshot.Key{Arn: key, KeyID: key, KeyManager: "CUSTOMER"})
 		}
 		if _, seen := m.keys[r.ConfigAddress()]; !seen {
 			m.keys[r.ConfigAddress()] = key
@@ -136,6 +136,19 @@ func (m *tfMapper) mapKeys() {
 			m.byValue[arn] = key
 		}
 	}
+}
+
+// unknown reports whether an attribute's value is known only after apply
+// and set by the configuration. An attribute the configuration does not set
+// but the provider computes (policy, rotation_rules.automatically_after_days
+// for a schedule_expression, tags_all) is unknown in a plan that creates the
+// resource, and is not the user's: it is treated as absent.
+func (m *tfMapper) unknown(r *tfplan.Resource, path ...any) bool {
+	if !r.IsUnknown(path...) {
+		return false
+	}
+	_, configured := m.p.Expression(r, path...)
+	return configured
 }
 
 // afterApply says what an unknown attribute's value comes from.
@@ -169,7 +182,7 @@ func attrName(path []any) string {
 // cannot be resolved; "" is the AWS managed key.
 func (m *tfMapper) keyRef(r *tfplan.Resource, value any, account, region string, path ...any) (string, string) {
 	name := attrName(path)
-	if r.IsUnknown(path...) {
+	if m.unknown(r, path...) {
 		t, _ := m.p.Expression(r, path...)
 		if len(t.Opaque) == 0 && len(t.Resources) > 0 {
 			key := ""
@@ -223,7 +236,7 @@ func (m *tfMapper) secret(r *tfplan.Resource) {
 	v := r.Values
 	if name, ok := v["name"].(string); ok && name != "" {
 		s.e.Secret.Name = name
-	} else if r.IsUnknown("name") {
+	} else if m.unknown(r, "name") || m.unknown(r, "name_prefix") {
 		s.nameUnresolved = true
 		s.unknown(pathsName, "cannot resolve name: "+m.afterApply(r, "name"))
 	}
@@ -235,13 +248,13 @@ func (m *tfMapper) secret(r *tfplan.Resource) {
 	} else {
 		s.e.Secret.KmsKeyID = ref
 	}
-	if r.IsUnknown("replica") {
+	if m.unknown(r, "replica") {
 		s.unknown(pathsReplicas, "cannot resolve replica: "+m.afterApply(r, "replica"))
 	} else if list, ok := v["replica"].([]any); ok {
 		for i, it := range list {
 			rep, _ := it.(map[string]any)
 			rr, _ := rep["region"].(string)
-			if rr == "" || r.IsUnknown("replica", i, "region") {
+			if rr == "" || m.unknown(r, "replica", i, "region") {
 				s.unknown(pathsReplicas, fmt.Sprintf("cannot resolve replica[%d].region: %s", i, m.afterApply(r, "replica", i, "region")))
 				continue
 			}
@@ -255,7 +268,7 @@ func (m *tfMapper) secret(r *tfplan.Resource) {
 		}
 	}
 	switch {
-	case r.IsUnknown("tags_all"):
+	case r.IsUnknown("tags_all") && (m.unknown(r, "tags") || r.IsUnknown("tags")):
 		s.unknown(pathsTags, "cannot resolve tags_all: "+m.afterApply(r, "tags"))
 		s.unresolvedTags = append(s.unresolvedTags, "")
 	default:
@@ -269,7 +282,7 @@ func (m *tfMapper) secret(r *tfplan.Resource) {
 			s.e.Secret.Tags = append(s.e.Secret.Tags, snapshot.Tag{Key: k, Value: val})
 		}
 	}
-	if r.IsUnknown("policy") {
+	if m.unknown(r, "policy") {
 		s.unknown(pathsPolicy, "cannot resolve policy: "+m.afterApply(r, "policy"))
 	} else if p, ok := v["policy"].(string); ok && p != "" {
 		m.setPolicy(s, r, p)
@@ -294,7 +307,7 @@ func (m *tfMapper) setPolicy(s *secret, r *tfplan.Resource, text string) {
 // name), else by the resources the configuration takes it from. With none,
 // a reason when it cannot tell (else the secret is not in the plan).
 func (m *tfMapper) target(r *tfplan.Resource, attr string) ([]*secret, string) {
-	if !r.IsUnknown(attr) {
+	if !m.unknown(r, attr) {
 		v, _ := r.Values[attr].(string)
 		var out []*secret
 		for _, s := range m.secrets {
@@ -364,7 +377,7 @@ func (m *tfMapper) attach(r *tfplan.Resource, attr string, paths []string, fn fu
 func (m *tfMapper) rotation(r *tfplan.Resource) {
 	m.attach(r, "secret_id", pathsRotation, func(s *secret) {
 		s.e.Secret.RotationEnabled = true
-		if r.IsUnknown("rotation_rules") {
+		if m.unknown(r, "rotation_rules") {
 			s.unknown(pathsRotation, "cannot resolve rotation_rules of "+r.Address+": "+m.afterApply(r, "rotation_rules"))
 			return
 		}
@@ -373,7 +386,7 @@ func (m *tfMapper) rotation(r *tfplan.Resource) {
 			rules, _ := list[0].(map[string]any)
 			rr := &snapshot.RotationRules{}
 			for _, f := range []string{"automatically_after_days", "duration", "schedule_expression"} {
-				if r.IsUnknown("rotation_rules", 0, f) {
+				if m.unknown(r, "rotation_rules", 0, f) {
 					s.unknown(pathsRotation, fmt.Sprintf("cannot resolve rotation_rules.%s of %s: %s", f, r.Address, m.afterApply(r, "rotation_rules", 0, f)))
 					continue
 				}
@@ -397,7 +410,7 @@ func (m *tfMapper) rotation(r *tfplan.Resource) {
 			}
 			s.e.Secret.RotationRules = rr
 		}
-		if r.IsUnknown("rotation_lambda_arn") {
+		if m.unknown(r, "rotation_lambda_arn") {
 			s.unknown(pathsLambda, "cannot resolve rotation_lambda_arn of "+r.Address+": "+m.afterApply(r, "rotation_lambda_arn"))
 		} else if a, ok := r.Values["rotation_lambda_arn"].(string); ok {
 			s.e.Secret.RotationLambdaARN = a
@@ -407,7 +420,7 @@ func (m *tfMapper) rotation(r *tfplan.Resource) {
 
 func (m *tfMapper) policyResource(r *tfplan.Resource) {
 	m.attach(r, "secret_arn", pathsPolicy, func(s *secret) {
-		if r.IsUnknown("policy") {
+		if m.unknown(r, "policy") {
 			s.unknown(pathsPolicy, "cannot resolve policy of "+r.Address+": "+m.afterApply(r, "policy"))
 			return
 		}

@@ -217,7 +217,9 @@ func parseYAML(file string, data []byte) (*Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Msg: "empty document"}
 		}
-		return nil, yamlError(file, err)
+		e := yamlError(file, err)
+		e.Line = problemLine(data, e)
+		return nil, e
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -238,7 +240,7 @@ func parseYAML(file string, data []byte) (*Node, error) {
 
 // yamlError turns "yaml: line 12: did not find expected key" into a
 // positioned error.
-func yamlError(file string, err error) error {
+func yamlError(file string, err error) *Error {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	var line int
@@ -248,6 +250,31 @@ func yamlError(file string, err error) error {
 		}
 	}
 	return &Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// maxProblemScan bounds the lines problemLine tries.
+const maxProblemScan = 400
+
+// problemLine finds the line of a YAML syntax error. The parser reports the
+// line of the construct it was parsing (a block mapping opened lines
+// before), not of the offending token; the offending line is the first
+// line whose inclusion makes the document fail the same way. It returns
+// e.Line when no prefix within maxProblemScan lines of it does.
+func problemLine(data []byte, e *Error) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	start := max(e.Line-1, 1)
+	for k := start; k <= len(lines) && k < start+maxProblemScan; k++ {
+		prefix := bytes.Join(lines[:k], nil)
+		var n yaml.Node
+		err := yaml.Unmarshal(prefix, &n)
+		if err == nil {
+			continue
+		}
+		if yamlError(e.File, err).Msg == e.Msg {
+			return k
+		}
+	}
+	return e.Line
 }
 
 func (c *yamlConv) errf(y *yaml.Node, format string, args ...any) error {

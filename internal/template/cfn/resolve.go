@@ -349,9 +349,22 @@ func (r *Resolver) str(n *Node, st *evalState, depth int) (string, error) {
 // notString says why a value cannot stand in a string.
 func notString(v any) string {
 	if ref, ok := v.(Ref); ok {
-		return fmt.Sprintf("%s is known only after %s (%s) is created", ref, ref.LogicalID, ref.Type)
+		if ref.Attr == "Arn" && (ref.Type == "AWS::IAM::Role" || ref.Type == "AWS::IAM::User") {
+			return fmt.Sprintf("the ARN of %s (%s) names the deploying account: give --account", ref.LogicalID, ref.Type)
+		}
+		return fmt.Sprintf("known only once %s (%s) is created", ref.LogicalID, ref.Type)
 	}
 	return "not a string"
+}
+
+// node renders a reference as the template value that made it.
+func (r Ref) node() *Node {
+	id := &Node{Kind: KindString, Text: r.LogicalID}
+	if r.Attr == "" {
+		return &Node{Kind: KindMap, Fields: []Field{{Key: "Ref", Value: id}}}
+	}
+	attr := &Node{Kind: KindString, Text: r.Attr}
+	return &Node{Kind: KindMap, Fields: []Field{{Key: "Fn::GetAtt", Value: &Node{Kind: KindList, Items: []*Node{id, attr}}}}}
 }
 
 // asString renders a scalar; a reference to a resource is a string only
@@ -514,6 +527,10 @@ func (r *Resolver) call(n *Node, fn string, arg *Node, st *evalState, depth int)
 		}
 		ok, err := r.condition(items[0].Text, n, st, depth)
 		if err != nil {
+			if u, isU := err.(*Unresolved); isU && u.Expr != n {
+				// Name the Fn::If, and why its condition is unknown.
+				return nil, unresolved(n, "condition %s: %s", items[0].Text, u.Error())
+			}
 			return nil, err
 		}
 		if ok {
@@ -747,7 +764,11 @@ func (r *Resolver) toJSON(at *Node, v any) (any, error) {
 	case Ref:
 		s, ok := r.symbolicARN(x)
 		if !ok {
-			return nil, unresolved(at, "%s", notString(x))
+			n := x.node()
+			if at != nil {
+				n.Line, n.Column = at.Line, at.Column
+			}
+			return nil, unresolved(n, "%s", notString(x))
 		}
 		return s, nil
 	case []any:

@@ -81,8 +81,8 @@ type rawPlan struct {
 	} `json:"resource_changes"`
 	Configuration struct {
 		ProviderConfig map[string]struct {
-			Name        string                `json:"name"`
-			Expressions map[string]expression `json:"expressions"`
+			Name        string                     `json:"name"`
+			Expressions map[string]json.RawMessage `json:"expressions"`
 		} `json:"provider_config"`
 		RootModule *configModule `json:"root_module"`
 	} `json:"configuration"`
@@ -164,7 +164,8 @@ func Parse(file string, data []byte) (*Plan, error) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	for key, pc := range raw.Configuration.ProviderConfig {
-		if e, ok := pc.Expressions["region"]; ok {
+		var e expression
+		if raw, ok := pc.Expressions["region"]; ok && json.Unmarshal(raw, &e) == nil {
 			if s, ok := e.ConstantValue.(string); ok {
 				p.regions[key] = s
 			}
