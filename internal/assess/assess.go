@@ -62,7 +62,7 @@ func (a *Assessor) SecretInput(ctx context.Context, e *snapshot.SecretEntry, now
 	acct := a.Builder.Account(e.AccountID)
 	var reads [][]string
 	if len(e.Notes) > 0 {
-		reads = a.Engine.Reads(in)
+		reads = a.Engine.Dependencies(in)
 	}
 	for i, r := range results {
 		f := base(r.Check, e, now)
@@ -160,7 +160,7 @@ func locate(f *finding.Finding, e *snapshot.SecretEntry) {
 }
 
 // applyNotes qualifies a check's verdict with the notes on the parts of the
-// input it reads (reads, from policy.Engine.Reads): a check that reads state
+// input it reads (reads, from policy.Engine.Dependencies): a check that reads state
 // that cannot exist yet is not_applicable; one that reads an unknown value
 // is an error, never a silent pass; one that reads an assumed value says so.
 func applyNotes(f *finding.Finding, notes []snapshot.InputNote, reads []string) {

@@ -92,3 +92,44 @@ func TestTemplateGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateFlagErrors: misuse is one line, exit 2.
+func TestTemplateFlagErrors(t *testing.T) {
+	tmpl := path("testdata/templates/cfn/good.yaml")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scan", "--snapshot", path("testdata/org"), "--account", "111122223333"}, "--account applies to --template only"},
+		{[]string{"scan", "--snapshot", path("testdata/org"), "--parameter", "A=b"}, "--parameter applies to --template only"},
+		{[]string{"scan", "--snapshot", path("testdata/org"), tmpl}, "templates follow --template"},
+		{[]string{"scan", "--template", tmpl, "--account", "12"}, `--account: "12" is not a 12-digit account id`},
+		{[]string{"scan", "--template", tmpl, "--parameter", "novalue"}, `--parameter: "novalue" is not NAME=VALUE`},
+		{[]string{"scan", "--template", tmpl, "--organization-id", "org"}, `--organization-id: "org" is not an organization id`},
+		{[]string{"scan", "--template", tmpl, "--regions", "us-east-1"}, "--regions applies to live AWS only"},
+		{[]string{"scan", "--template", path("testdata/templates/cfn/missing.yaml")}, "missing.yaml: no such file or directory"},
+	}
+	for _, c := range cases {
+		r := run(t, "", c.args...)
+		if r.code != 2 {
+			t.Errorf("%v: exit %d, want 2", c.args, r.code)
+		}
+		oneLine(t, r, c.want)
+	}
+}
+
+// TestTemplateFailOnCountsErrors: an error finding (a value that cannot be
+// resolved) counts for --fail-on as a fail does.
+func TestTemplateFailOnCountsErrors(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(f, []byte("Resources:\n  S:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      KmsKeyId: !ImportValue k\n      Tags: [{Key: owner, Value: x}]\n  R:\n    Type: AWS::SecretsManager::RotationSchedule\n    Properties:\n      SecretId: !Ref S\n      RotationLambdaARN: arn:aws:lambda:us-east-1:111122223333:function:f\n      RotationRules: {AutomaticallyAfterDays: 30}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"scan", "--template", f, "--account", "111122223333", "--region", "us-east-1"}
+	if r := run(t, "", append(base, "--fail-on", "medium")...); r.code != 1 || !strings.Contains(r.errOut, "1 finding(s) fail at or above medium") {
+		t.Errorf("--fail-on medium: exit %d, %q", r.code, r.errOut)
+	}
+	if r := run(t, "", append(base, "--fail-on", "high")...); r.code != 0 {
+		t.Errorf("--fail-on high: exit %d, %q", r.code, r.errOut)
+	}
+}

@@ -102,7 +102,7 @@ type postureCheck struct {
 	skipRules  []int   // its memoized skip definitions (indices in memoized)
 	denyRules  []int   // its memoized deny definitions; both nil: not memoized
 	// reads are the input paths its rules can read (static analysis of the
-	// package; an empty path is the whole input), for Reads.
+	// package; an empty path is the whole input), for Dependencies.
 	reads [][]string
 	// hits counts evaluations decided without Rego, misses the others.
 	hits, misses atomic.Int64
@@ -118,7 +118,7 @@ type memoRule struct {
 	paths  []int // projector indices of the values it reads, in order
 	memo   *memo // nil: it reads the whole input, never memoized
 	// reads are the input paths it reads outside its guards (an empty
-	// path is the whole input), for Reads.
+	// path is the whole input), for Dependencies.
 	reads [][]string
 }
 

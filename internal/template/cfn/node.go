@@ -159,7 +159,7 @@ func (n *Node) render(b *strings.Builder, depth int) {
 
 // scalarText quotes a string only when it would otherwise be ambiguous.
 func scalarText(s string) string {
-	if s == "" || strings.ContainsAny(s, "{}[]\"\n") || strings.Contains(s, ", ") || strings.Contains(s, ": ") ||
+	if s == "" || strings.ContainsAny(s, "{}[],\"\n") || strings.Contains(s, ": ") ||
 		strings.TrimSpace(s) != s {
 		return strconv.Quote(s)
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// Reads returns, for each posture check (in Checks order), the input paths
+// Dependencies returns, for each posture check (in Checks order), the input paths
 // its verdict on input can depend on, as dotted paths ("secret.KmsKeyId";
 // "" is the whole input). For a check that declares its inputs, these are
 // the paths of its deny and skip definitions: each definition's guard paths,
@@ -17,7 +17,7 @@ import (
 //
 // A caller that knows some part of an input is unknown, or cannot exist yet,
 // uses it to tell which verdicts that part can change (see assess).
-func (e *Engine) Reads(input ast.Value) [][]string {
+func (e *Engine) Dependencies(input ast.Value) [][]string {
 	obj, _ := input.(ast.Object)
 	out := make([][]string, len(e.checks))
 	for i := range e.posture {
