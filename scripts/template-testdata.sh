@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 bash .ci/cdk-synth.sh
 rm -rf testdata/templates/cdk-repo.out
-(cd cdk.out && find . \( -name manifest.json -o -name '*.template.json' \) -print0) |
+(cd cdk.out && find . \( -name manifest.json -o -name '*.template.json' \) -not -path '*/asset.*' -print0) |
   while IFS= read -r -d '' f; do
     mkdir -p "testdata/templates/cdk-repo.out/$(dirname "$f")"
     cp "cdk.out/$f" "testdata/templates/cdk-repo.out/$f"
