@@ -35,6 +35,9 @@ type stackEnv struct {
 	account, region, stackName string
 	values                     map[string]cfn.Given
 	chain                      []string // templates of the parent stacks (cycle check)
+	// via is the nested stack resource that includes the template
+	// ("Parent.yaml#Child"), "" at the top.
+	via string
 }
 
 // doc is a file read and recognised: a CloudFormation template (root) or a
@@ -150,15 +153,15 @@ func (l *loader) assembly(dir string) {
 
 // cfnMapper maps one template.
 type cfnMapper struct {
-	l          *loader
-	t          *cfn.Template
-	r          *cfn.Resolver
-	env        stackEnv
-	keys       map[string]string          // logical id of a key, replica key or alias → its key identifier
-	aliases    map[string]string          // alias name defined here → key identifier
-	aliasUnres map[string]*cfn.Unresolved // alias logical id → why its target is unknown
-	secrets    map[string]*secret
-	order      []string
+	l       *loader
+	t       *cfn.Template
+	r       *cfn.Resolver
+	env     stackEnv
+	keys    map[string]string // logical id of a key, replica key or alias → its key identifier
+	aliases map[string]string // alias name defined here → key identifier
+	secrets map[string]*secret
+	order   []string
+	repeat  bool // the template was mapped before (included twice)
 }
 
 // template maps one CloudFormation template and its nested stacks.
@@ -179,6 +182,9 @@ func (l *loader) template(file string, root *cfn.Node, env stackEnv) {
 		return
 	}
 	l.res.Templates++
+	clean := filepath.Clean(file)
+	repeat := l.mapped[clean]
+	l.mapped[clean] = true
 	values := map[string]cfn.Given{}
 	for k, v := range l.opts.Parameters {
 		if _, declared := t.Parameters[k]; declared {
@@ -190,11 +196,11 @@ func (l *loader) template(file string, root *cfn.Node, env stackEnv) {
 	}
 	m := &cfnMapper{
 		l: l, t: t, env: env,
-		r:          cfn.NewResolver(t, cfn.Env{Account: env.account, Region: env.region, StackName: env.stackName, Values: values}),
-		keys:       map[string]string{},
-		aliases:    map[string]string{},
-		aliasUnres: map[string]*cfn.Unresolved{},
-		secrets:    map[string]*secret{},
+		r:       cfn.NewResolver(t, cfn.Env{Account: env.account, Region: env.region, StackName: env.stackName, Values: values}),
+		keys:    map[string]string{},
+		aliases: map[string]string{},
+		secrets: map[string]*secret{},
+		repeat:  repeat,
 	}
 	m.mapKeys()
 	for _, res := range t.Resources {
@@ -330,6 +336,11 @@ func cannot(prop string, u *cfn.Unresolved) string {
 // secret maps an AWS::SecretsManager::Secret.
 func (m *cfnMapper) secret(res *cfn.Resource) {
 	s := newSecret(snapshot.Origin{ResourceType: res.Type, LogicalID: res.LogicalID, File: m.t.File, Line: res.Line}, m.env.account, m.env.region)
+	if m.repeat {
+		// The same template included again (another nested stack resource):
+		// another secret, told apart by the stack that includes it.
+		s.e.Origin.ID += "@" + m.env.via
+	}
 	m.secrets[res.LogicalID] = s
 	m.order = append(m.order, res.LogicalID)
 	if why := m.conditionUnknown(res); why != "" {
@@ -756,7 +767,8 @@ func (m *cfnMapper) nested(res *cfn.Resource) {
 		return
 	}
 	env := stackEnv{account: m.env.account, region: m.env.region, values: map[string]cfn.Given{},
-		chain: append(append([]string(nil), m.env.chain...), filepath.Clean(m.t.File))}
+		chain: append(append([]string(nil), m.env.chain...), filepath.Clean(m.t.File)),
+		via:   m.t.File + "#" + res.LogicalID}
 	if ps := m.prop(res, "Parameters"); ps != nil && ps.Kind == cfn.KindMap {
 		for _, f := range ps.Fields {
 			v := m.r.Resolve(f.Value)

@@ -112,7 +112,7 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
-	l := &loader{ctx: ctx, opts: opts, res: &Result{}, assemblies: map[string]bool{}, keyIDs: map[string]bool{}}
+	l := &loader{ctx: ctx, opts: opts, res: &Result{}, assemblies: map[string]bool{}, keyIDs: map[string]bool{}, mapped: map[string]bool{}}
 	// Files are read first and mapped after, so that a template that
 	// another one includes as a nested stack is mapped only as such (with
 	// the parameters its parent passes), not also on its own.
@@ -151,6 +151,7 @@ type loader struct {
 	res        *Result
 	assemblies map[string]bool // assembly directories read
 	keyIDs     map[string]bool // identifiers of the keys the templates define
+	mapped     map[string]bool // template files mapped so far
 }
 
 func (l *loader) problem(p Problem) { l.res.Problems = append(l.res.Problems, p) }
