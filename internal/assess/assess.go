@@ -6,6 +6,7 @@ package assess
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -59,10 +60,17 @@ func (a *Assessor) SecretInput(ctx context.Context, e *snapshot.SecretEntry, now
 		}
 		return out
 	}
-	for _, r := range results {
+	var reads [][]string
+	if len(e.Notes) > 0 {
+		reads = a.Engine.Dependencies(in)
+	}
+	for i, r := range results {
 		f := base(r.Check, e, acct, now)
 		f.Status = r.Status
 		f.Message = r.Message()
+		if reads != nil {
+			applyNotes(&f, e.Notes, reads[i])
+		}
 		if f.Status == finding.StatusFail {
 			a.exempt(&f, acct, e, now)
 		}
@@ -92,6 +100,7 @@ func (a *Assessor) SecretInput(ctx context.Context, e *snapshot.SecretEntry, now
 			ExceptionExpires: expiry(ex),
 		}
 		setAccount(&f, acct)
+		locate(&f, e)
 		out = append(out, f)
 	}
 	return out
@@ -150,5 +159,73 @@ func base(ch *policy.Check, e *snapshot.SecretEntry, acct *snapshot.Account, now
 		LastSeen:    now,
 	}
 	setAccount(&f, acct)
+	locate(&f, e)
 	return f
+}
+
+// locate gives the finding of a secret declared by a template its
+// template identifier and source position.
+func locate(f *finding.Finding, e *snapshot.SecretEntry) {
+	o := e.Origin
+	if o == nil {
+		return
+	}
+	f.SecretARN = o.ID
+	f.ResourceType, f.LogicalID, f.File, f.Line = o.ResourceType, o.LogicalID, o.File, o.Line
+}
+
+// applyNotes qualifies a check's verdict with the notes on the parts of the
+// input it reads (reads, from policy.Engine.Dependencies): a check that reads state
+// that cannot exist yet is not_applicable; one that reads an unknown value
+// is an error, never a silent pass; one that reads an assumed value says so.
+func applyNotes(f *finding.Finding, notes []snapshot.InputNote, reads []string) {
+	var unknown, inapplicable, assumed []string
+	var inapplicablePaths []string
+	for _, n := range notes {
+		hit := false
+		for _, r := range reads {
+			if policy.Overlaps(n.Path, r) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			continue
+		}
+		switch n.Kind {
+		case snapshot.NoteUnknown:
+			unknown = appendNew(unknown, n.Reason)
+		case snapshot.NoteInapplicable:
+			inapplicable = appendNew(inapplicable, n.Reason)
+			inapplicablePaths = appendNew(inapplicablePaths, n.Path)
+		case snapshot.NoteAssumed:
+			assumed = appendNew(assumed, n.Reason)
+		}
+	}
+	switch {
+	case len(inapplicable) > 0:
+		f.Status = finding.StatusNotApplicable
+		f.Message = fmt.Sprintf("%s (reads %s)", strings.Join(inapplicable, "; "), strings.Join(inapplicablePaths, ", "))
+		return
+	case len(unknown) > 0:
+		f.Status = finding.StatusError
+		f.Message = strings.Join(unknown, "; ")
+	}
+	if len(assumed) > 0 {
+		note := "assumes " + strings.Join(assumed, ", ")
+		if f.Message == "" {
+			f.Message = note
+		} else {
+			f.Message += " (" + note + ")"
+		}
+	}
+}
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
 }

@@ -23,6 +23,7 @@ import (
 type scanOpts struct {
 	policyFlags
 	live     liveFlags
+	tmpl     templateFlags
 	snapshot string
 	output   string
 	failOn   string
@@ -32,8 +33,8 @@ type scanOpts struct {
 func newScan(stdio IO) *cobra.Command {
 	o := &scanOpts{}
 	cmd := &cobra.Command{
-		Use:   "scan [--snapshot PATH]",
-		Short: "Evaluate every secret of an organization snapshot, or of live AWS, against the policies",
+		Use:   "scan [--snapshot PATH] [--template PATH...]",
+		Short: "Evaluate every secret of an organization snapshot, of live AWS, or of templates before deploy, against the policies",
 		Long: `Evaluate every secret in a snapshot (a warden.snapshot/v1 JSON file, or a
 directory of them that are merged) against every posture check, and print the
 findings.
@@ -45,6 +46,15 @@ organization when run from its management or delegated-administrator account
 account; every region of --regions. See docs/live.md for the IAM permissions.
 A progress line is drawn on stderr when it is a terminal.
 
+With --template, evaluate the secrets that CloudFormation templates (JSON or
+YAML), CDK cloud assemblies (cdk.out) or Terraform plans (terraform show
+-json) declare, before they exist: the same checks, parameters, overrides and
+exceptions, each finding pointing at the file, line and logical id. A value
+that cannot be resolved statically makes the checks that read it error;
+checks that judge runtime state are not_applicable. --snapshot then only
+gives context: the organization, accounts and existing keys. See
+docs/predeploy.md.
+
 Exit codes: 0 when nothing fails at or above --fail-on, 1 when something does,
 2 on bad input or when part of live AWS could not be read (the other secrets
 are still evaluated and printed; what was not read gets error findings).`,
@@ -52,9 +62,18 @@ are still evaluated and printed; what was not read gets error findings).`,
   warden scan --snapshot testdata/org --data testdata/org/data.json --output json
   warden scan --snapshot org.json --fail-on high --policies ./our-checks
   AWS_PROFILE=audit warden scan --regions us-east-1,eu-west-1
-  warden scan --accounts 111122223333 --role-name SecretWardenAudit --external-id ext-123`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  warden scan --accounts 111122223333 --role-name SecretWardenAudit --external-id ext-123
+  cdk synth && warden scan --template cdk.out --fail-on high
+  warden scan --template stack.yaml --account 111122223333 --region eu-west-1 --data org-data.json
+  terraform show -json plan.out > plan.json && warden scan --template plan.json --output json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && !cmd.Flags().Changed("template") {
+				return badInput(fmt.Errorf("unexpected argument %q (templates follow --template)", args[0]))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.tmpl.paths = append(o.tmpl.paths, args...)
 			return o.run(cmd.Context(), cmd, stdio)
 		},
 	}
@@ -64,6 +83,7 @@ are still evaluated and printed; what was not read gets error findings).`,
 	cmd.Flags().StringVar(&o.now, "now", "", "evaluate as of this RFC 3339 time (default: the snapshot's taken_at)")
 	o.register(cmd)
 	o.live.register(cmd)
+	o.tmpl.register(cmd)
 	return cmd
 }
 
@@ -82,8 +102,15 @@ func (o *scanOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) error 
 	if err := validSeverity(o.failOn); err != nil {
 		return err
 	}
-	if err := o.live.check(cmd, o.snapshot != ""); err != nil {
+	if err := o.live.check(cmd, o.snapshot != "" || len(o.tmpl.paths) > 0); err != nil {
 		return err
+	}
+	params, err := o.tmpl.check(cmd)
+	if err != nil {
+		return err
+	}
+	if len(o.tmpl.paths) > 0 {
+		return o.runTemplates(ctx, stdio, format, params)
 	}
 	if o.snapshot == "" {
 		return o.runLive(ctx, stdio, format)

@@ -72,6 +72,12 @@ func (p *Params) Resolve(acct *snapshot.Account, accountID string, s *snapshot.S
 	return out
 }
 
+// Overrides lists the overrides in the order they apply. Do not modify
+// their maps.
+func (p *Params) Overrides() []Override {
+	return append([]Override(nil), p.overrides...)
+}
+
 // Defaults returns the default parameters (do not modify).
 func (p *Params) Defaults() map[string]any { return p.defaults }
 

@@ -24,20 +24,28 @@ func (s Status) Failing() bool { return s == StatusFail || s == StatusError }
 
 // Finding is one policy's verdict on one secret.
 type Finding struct {
-	PolicyID    string    `json:"policy_id"`
-	Title       string    `json:"title"`
-	Severity    string    `json:"severity"`
-	Status      Status    `json:"status"`
-	SecretARN   string    `json:"secret_arn"`
-	SecretName  string    `json:"secret_name,omitempty"`
-	AccountID   string    `json:"account_id"`
-	Region      string    `json:"region"`
-	Message     string    `json:"message"`
-	Controls    []string  `json:"controls"`
-	Remediation string    `json:"remediation"`
-	Exception   string    `json:"exception,omitempty"`
-	FirstSeen   time.Time `json:"first_seen"`
-	LastSeen    time.Time `json:"last_seen"`
+	PolicyID   string `json:"policy_id"`
+	Title      string `json:"title"`
+	Severity   string `json:"severity"`
+	Status     Status `json:"status"`
+	SecretARN  string `json:"secret_arn"`
+	SecretName string `json:"secret_name,omitempty"`
+	AccountID  string `json:"account_id"`
+	Region     string `json:"region"`
+	// ResourceType, LogicalID, File and Line locate the secret in the
+	// infrastructure-as-code template that declares it (warden scan
+	// --template); they are empty for secrets read from AWS or a snapshot.
+	// Line is 1-based, and 0 where the format has no lines (Terraform plans).
+	ResourceType string    `json:"resource_type,omitempty"`
+	LogicalID    string    `json:"logical_id,omitempty"`
+	File         string    `json:"file,omitempty"`
+	Line         int       `json:"line,omitempty"`
+	Message      string    `json:"message"`
+	Controls     []string  `json:"controls"`
+	Remediation  string    `json:"remediation"`
+	Exception    string    `json:"exception,omitempty"`
+	FirstSeen    time.Time `json:"first_seen"`
+	LastSeen     time.Time `json:"last_seen"`
 
 	// AccountName and OuPath are the account's Organizations name and OU
 	// path ("r-abcd/ou-prod"), when known.

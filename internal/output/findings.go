@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -168,8 +169,10 @@ type csvFindings struct {
 
 func newCSVFindings(w io.Writer) *csvFindings { return &csvFindings{w: csv.NewWriter(w)} }
 
-// CSVHeader is the column list of the CSV rendering.
-var CSVHeader = []string{"policy_id", "title", "severity", "status", "secret_arn", "secret_name", "account_id", "account_name", "ou_path", "region", "message", "controls", "remediation", "exception", "exception_expires", "first_seen", "last_seen"}
+// CSVHeader is the column list of the CSV rendering. The last four locate a
+// secret declared by a template (empty otherwise).
+var CSVHeader = []string{"policy_id", "title", "severity", "status", "secret_arn", "secret_name", "account_id", "account_name", "ou_path", "region", "message", "controls", "remediation", "exception", "exception_expires", "first_seen", "last_seen",
+	"resource_type", "logical_id", "file", "line"}
 
 func (c *csvFindings) Write(batch []finding.Finding) error {
 	if !c.header {
@@ -182,7 +185,8 @@ func (c *csvFindings) Write(batch []finding.Finding) error {
 		f := &batch[i]
 		row := []string{f.PolicyID, f.Title, f.Severity, string(f.Status), f.SecretARN, f.SecretName, f.AccountID, f.AccountName, f.OuPath, f.Region,
 			f.Message, strings.Join(f.Controls, ";"), f.Remediation, f.Exception, f.ExceptionExpires,
-			f.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), f.LastSeen.UTC().Format("2006-01-02T15:04:05Z")}
+			f.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), f.LastSeen.UTC().Format("2006-01-02T15:04:05Z"),
+			f.ResourceType, f.LogicalID, f.File, lineText(f.Line)}
 		if err := c.w.Write(row); err != nil {
 			return fmt.Errorf("write csv row: %w", err)
 		}
@@ -228,6 +232,9 @@ func (t *tableFindings) Close(sum *finding.Summary) error {
 			if name == "" {
 				name = f.SecretARN
 			}
+			if f.File != "" {
+				name = Location(&f)
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(f.Severity), f.Status, f.PolicyID, f.AccountID, f.Region, name, Truncate(f.Message, 110))
 		}
 		fmt.Fprintln(tw)
@@ -247,6 +254,22 @@ func (t *tableFindings) Close(sum *finding.Summary) error {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
+}
+
+// Location renders where a template declares a finding's secret, compactly:
+// "file:line logical_id" ("file logical_id" without a line).
+func Location(f *finding.Finding) string {
+	if f.Line > 0 {
+		return fmt.Sprintf("%s:%d %s", f.File, f.Line, f.LogicalID)
+	}
+	return f.File + " " + f.LogicalID
+}
+
+func lineText(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // Truncate shortens s to n runes with an ellipsis.

@@ -159,14 +159,16 @@ func (s *sarifFindings) result(f *finding.Finding, ruleIndex int) *sarif.Result 
 		WithName(name).
 		WithKind("resource")
 	loc := sarif.NewLocation().WithLogicalLocations([]*sarif.LogicalLocation{logical})
-	if s.opts.Locate != nil {
-		if file, line := s.opts.Locate(f.SecretARN); file != "" {
-			phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewArtifactLocation().WithURI(fileURI(file)))
-			if line > 0 {
-				phys.WithRegion(sarif.NewRegion().WithStartLine(line))
-			}
-			loc.WithPhysicalLocation(phys)
+	file, line := f.File, f.Line // a secret declared by a template
+	if file == "" && s.opts.Locate != nil {
+		file, line = s.opts.Locate(f.SecretARN) // a snapshot entry
+	}
+	if file != "" {
+		phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewArtifactLocation().WithURI(fileURI(file)))
+		if line > 0 {
+			phys.WithRegion(sarif.NewRegion().WithStartLine(line))
 		}
+		loc.WithPhysicalLocation(phys)
 	}
 	props := sarif.NewPropertyBag().
 		Add("status", string(f.Status)).

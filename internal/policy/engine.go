@@ -101,6 +101,9 @@ type postureCheck struct {
 	hasSkip    bool    // the package defines skip
 	skipRules  []int   // its memoized skip definitions (indices in memoized)
 	denyRules  []int   // its memoized deny definitions; both nil: not memoized
+	// reads are the input paths its rules can read (static analysis of the
+	// package; an empty path is the whole input), for Dependencies.
+	reads [][]string
 	// hits counts evaluations decided without Rego, misses the others.
 	hits, misses atomic.Int64
 }
@@ -114,6 +117,9 @@ type memoRule struct {
 	guards []guard
 	paths  []int // projector indices of the values it reads, in order
 	memo   *memo // nil: it reads the whole input, never memoized
+	// reads are the input paths it reads outside its guards (an empty
+	// path is the whole input), for Dependencies.
+	reads [][]string
 }
 
 // MemoLimit bounds the memoized outcomes per rule definition.
@@ -185,6 +191,7 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 			return nil, fmt.Errorf("prepare posture query: %s: package %s defines no deny rule", ch.File, ch.Package)
 		}
 		pc.hasSkip = len(c.GetRulesExact(ast.MustParseRef("data."+ch.Package+".skip"))) > 0
+		pc.reads = packageReads(c, ch.Package)
 		if declared[i] != nil {
 			if err := verifyInputs(c, ch, declared[i]); err != nil {
 				return nil, fmt.Errorf("read policy metadata: %w", err)
@@ -300,7 +307,7 @@ func (e *Engine) memoize(i int, copies []ruleCopy) {
 			continue
 		}
 		guards, reads := ruleReads(e.compiler, rules[0])
-		mr := memoRule{check: i, skip: rc.skip, v: ast.Var(fmt.Sprintf("m%d", len(e.memoized))), ref: ref}
+		mr := memoRule{check: i, skip: rc.skip, v: ast.Var(fmt.Sprintf("m%d", len(e.memoized))), ref: ref, reads: reads}
 		whole := false
 		for _, p := range reads {
 			if len(p) == 0 {

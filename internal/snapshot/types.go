@@ -77,6 +77,58 @@ type SecretEntry struct {
 	Source string `json:"-"`
 	// Line is the 1-based line of the entry in Source's file (0: unknown).
 	Line int `json:"-"`
+	// Origin is set for a secret declared by an infrastructure-as-code
+	// template rather than read from AWS (warden scan --template).
+	Origin *Origin `json:"-"`
+	// Notes qualify parts of the entry's policy input: unknown values,
+	// state that cannot exist yet, assumed values.
+	Notes []InputNote `json:"-"`
+}
+
+// Origin is where a secret that does not exist yet is declared: a resource
+// of a CloudFormation template, a CDK cloud assembly or a Terraform plan.
+type Origin struct {
+	// ID identifies the secret in findings in place of its ARN, which does
+	// not exist yet: "template:<file>#<logical id>".
+	ID string
+	// ResourceType is the resource's type (AWS::SecretsManager::Secret,
+	// aws_secretsmanager_secret).
+	ResourceType string
+	// LogicalID is the CloudFormation logical id or the Terraform address.
+	LogicalID string
+	// File is the template file.
+	File string
+	// Line is the 1-based line of the resource in File (0 when unknown:
+	// Terraform plans carry no lines).
+	Line int
+}
+
+// NoteKind is what an InputNote says about a part of the policy input.
+type NoteKind uint8
+
+// Kinds of input notes.
+const (
+	// NoteUnknown: the value could not be determined (a template value that
+	// cannot be resolved statically). Every check whose verdict can depend
+	// on it is an error finding with the note's reason.
+	NoteUnknown NoteKind = iota + 1
+	// NoteInapplicable: the value cannot exist yet (the runtime state of a
+	// secret not deployed). Every check whose verdict can depend on it is
+	// not_applicable with the note's reason.
+	NoteInapplicable
+	// NoteAssumed: the value was assumed (a template parameter's default).
+	// Every check whose verdict can depend on it says so in its message.
+	NoteAssumed
+)
+
+// InputNote qualifies one part of an entry's policy input.
+type InputNote struct {
+	// Path is the dotted path of the part in the policy input, e.g.
+	// "secret.KmsKeyId", "kms_key", "ages" ("" is the whole input).
+	Path string
+	Kind NoteKind
+	// Reason is the note's text, e.g. "cannot resolve KmsKeyId: {Fn::ImportValue: shared-key}".
+	Reason string
 }
 
 // Secret is a DescribeSecret response.
