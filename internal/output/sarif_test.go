@@ -286,3 +286,27 @@ func TestSARIFLevels(t *testing.T) {
 		}
 	}
 }
+
+// A finding from a template (warden scan --template) carries its file and
+// line: SARIF gives them as the physical location, so code-scanning UIs
+// annotate the template line, whatever the Locate option says.
+func TestSARIFTemplateLocation(t *testing.T) {
+	fs := sampleFindings()
+	for i := range fs {
+		fs[i].SecretARN = "template:cfn/app.yaml#Db"
+		fs[i].ResourceType, fs[i].LogicalID, fs[i].File, fs[i].Line = "AWS::SecretsManager::Secret", "Db", "cfn/app.yaml", 7
+	}
+	locate := func(string) (string, int) { return "org/other.json", 1 }
+	b := renderSARIF(t, fs, output.Options{Checks: checks(), Locate: locate})
+	validateSARIF(t, b)
+	var log sarifLog
+	if err := json.Unmarshal(b, &log); err != nil {
+		t.Fatal(err)
+	}
+	for i, res := range log.Runs[0].Results {
+		p := res.Locations[0].Physical
+		if p == nil || p.Artifact.URI != "cfn/app.yaml" || p.Region == nil || p.Region.StartLine != 7 {
+			t.Errorf("result %d: physical location %+v, want cfn/app.yaml:7", i, p)
+		}
+	}
+}
