@@ -620,4 +620,3 @@ func stringStart(raw []byte, i int) int {
 	}
 	return 0
 }
-
