@@ -29,9 +29,11 @@ func TestBadInput(t *testing.T) {
 			wantErr: "in.json: malformed JSON at line 3, column 16: invalid character 'o' looking for beginning of value",
 		},
 		{
-			name:    "truncated JSON document",
-			input:   "{\n  \"Records\": [\n    " + goodRecord,
-			wantErr: "in.json: malformed JSON: unexpected end of input",
+			// The records read before the end are kept.
+			name:       "truncated JSON document",
+			input:      "{\n  \"Records\": [\n    " + goodRecord,
+			wantEvents: 1,
+			wantErr:    "in.json: malformed JSON: unexpected end of input",
 		},
 		{
 			name:       "record without eventName among good ones",
@@ -124,9 +126,11 @@ func TestBadInput(t *testing.T) {
 			wantErr:    "in.json:1: malformed JSON: unexpected end of input",
 		},
 		{
-			name:    "pretty-printed log file with an error",
-			input:   "{\"Records\": [\n" + goodRecord + ",\n" + goodRecord + ",\n" + goodRecord + ",\n]}\n",
-			wantErr: "in.json: malformed JSON at line 5, column 1: invalid character ']' looking for beginning of value",
+			// The records before the error are kept.
+			name:       "pretty-printed log file with an error",
+			input:      "{\"Records\": [\n" + goodRecord + ",\n" + goodRecord + ",\n" + goodRecord + ",\n]}\n",
+			wantEvents: 3,
+			wantErr:    "in.json: malformed JSON at line 5, column 1: invalid character ']' looking for beginning of value",
 		},
 		{
 			name:    "one-line document with an error",

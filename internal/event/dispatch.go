@@ -5,8 +5,8 @@ import (
 	"strconv"
 )
 
-// value dispatches one decoded JSON value by its shape.
-func (d *decoder) value(v any, where string, depth int) {
+// dispatch dispatches one decoded JSON value by its shape.
+func (d *decoder) dispatch(v any, where string, depth int) {
 	switch x := v.(type) {
 	case []any:
 		if depth >= maxNesting {
@@ -15,7 +15,7 @@ func (d *decoder) value(v any, where string, depth int) {
 		}
 		d.list(x, where, depth+1)
 	case map[string]any:
-		d.object(x, where, depth)
+		d.dispatchObject(x, where, depth)
 	default:
 		d.fail(errorf(where, "expected a JSON object, got %s", jsonType(v)))
 	}
@@ -24,12 +24,12 @@ func (d *decoder) value(v any, where string, depth int) {
 // list decodes every element of an array, named "where#N" (from 1).
 func (d *decoder) list(items []any, where string, depth int) {
 	for i, it := range items {
-		d.value(it, where+"#"+strconv.Itoa(i+1), depth)
+		d.dispatch(it, where+"#"+strconv.Itoa(i+1), depth)
 	}
 }
 
-// object decodes one JSON object by its shape.
-func (d *decoder) object(m map[string]any, where string, depth int) {
+// dispatchObject decodes one JSON object by its shape.
+func (d *decoder) dispatchObject(m map[string]any, where string, depth int) {
 	if v, ok := m["Records"]; ok && !hasRecordFields(m) {
 		d.container(v, "Records", where, depth)
 		return
@@ -99,7 +99,7 @@ func (d *decoder) embedded(s, where string, depth int) {
 		d.fail(wrapErr(where, "decode embedded JSON", err))
 		return
 	}
-	d.value(v, where, depth+1)
+	d.dispatch(v, where, depth+1)
 }
 
 // envelope decodes an EventBridge event.

@@ -1,25 +1,13 @@
 package event
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"slices"
 	"strings"
+
+	"github.com/secretwarden/warden/internal/boundedio"
 )
-
-// MaxInputBytes bounds how much one input may hold once decompressed
-// (a guard against gzip bombs).
-const MaxInputBytes = 1 << 30
-
-// gzipMagic starts every gzip stream.
-var gzipMagic = []byte{0x1f, 0x8b}
 
 // readableExts are the file name endings a directory walk reads.
 var readableExts = []string{".json", ".jsonl", ".gz"}
@@ -27,129 +15,97 @@ var readableExts = []string{".json", ".jsonl", ".gz"}
 // StdinPath is the path ReadPath reads standard input for.
 const StdinPath = "-"
 
-// ReadPath decodes the events at path: a file (JSON, JSON Lines, either
-// gzip-compressed — gzip is detected by its magic bytes, not by the name), a
-// directory (walked recursively in lexical order, reading every regular file
-// whose name ends in .json, .jsonl or .gz), or "-" for standard input.
-// A file that cannot be read, decompressed or parsed gives an error naming
-// it, and the other files are still read. Errors are *DecodeError.
+// ReadPath is ReadPathLimits with the default limits.
 func ReadPath(path string) ([]Event, []error) {
+	return ReadPathLimits(path, boundedio.Limits{})
+}
+
+// ReadPathLimits decodes the events at path: a regular file (JSON, JSON
+// Lines, either gzip-compressed — gzip is detected by its magic bytes, not
+// by the name), a directory (walked recursively in lexical order, following
+// symbolic links, reading every regular file whose name ends in .json,
+// .jsonl or .gz), or "-" for standard input. A file that cannot be read,
+// decompressed or parsed gives an error naming it, and the other files are
+// still read; so does anything that is not a regular file (a FIFO is never
+// opened, it could block forever) and a symbolic link loop. A directory
+// without any such file is an error too: replaying nothing is not a pass.
+// Each input may hold lim.MaxInput bytes once decompressed and each record
+// lim.MaxRecord. Errors are *DecodeError.
+func ReadPathLimits(path string, lim boundedio.Limits) ([]Event, []error) {
 	if path == StdinPath {
-		return ReadReader(os.Stdin, "stdin")
+		return ReadReaderLimits(os.Stdin, "stdin", lim)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, []error{wrapErr(path, "stat path", err)}
 	}
 	if !info.IsDir() {
-		return readFile(path)
+		return readFile(path, lim)
 	}
-	files, errs := listFiles(path)
+	files, werrs := boundedio.Walk(path, hasReadableExt)
+	var errs []error
+	for _, e := range werrs {
+		var pe *boundedio.PathError
+		if errors.As(e, &pe) {
+			errs = append(errs, &DecodeError{Where: pe.Path, Msg: pe.Err.Error(), Err: pe.Err})
+		} else {
+			errs = append(errs, wrapErr(path, "walk directory", e))
+		}
+	}
+	if len(files) == 0 && len(errs) == 0 {
+		errs = append(errs, errorf(path, "no event files (*.json, *.jsonl, *.gz) in the directory: nothing to replay"))
+	}
 	var events []Event
 	for _, f := range files {
-		evs, ers := readFile(f)
+		evs, ers := readFile(f, lim)
 		events = append(events, evs...)
 		errs = append(errs, ers...)
 	}
 	return events, errs
 }
 
-// listFiles walks dir and returns the readable files in lexical order.
-func listFiles(dir string) ([]string, []error) {
-	var files []string
-	var errs []error
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			errs = append(errs, wrapErr(p, "walk directory", err))
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() || !hasReadableExt(p) {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			// Follow a symbolic link only to a regular file.
-			info, err := os.Stat(p)
-			if err != nil || !info.Mode().IsRegular() {
-				return nil
-			}
-		}
-		files = append(files, p)
-		return nil
-	})
-	if err != nil {
-		errs = append(errs, wrapErr(dir, "walk directory", err))
-	}
-	slices.Sort(files)
-	return files, errs
-}
-
-// hasReadableExt reports whether p ends in one of readableExts (any case).
-func hasReadableExt(p string) bool {
-	lp := strings.ToLower(p)
+// hasReadableExt reports whether name ends in one of readableExts (any case).
+func hasReadableExt(name string) bool {
+	ln := strings.ToLower(name)
 	for _, ext := range readableExts {
-		if strings.HasSuffix(lp, ext) {
+		if strings.HasSuffix(ln, ext) {
 			return true
 		}
 	}
 	return false
 }
 
-// readFile decodes one file.
-func readFile(path string) ([]Event, []error) {
-	f, err := os.Open(path)
+// readFile decodes one regular file.
+func readFile(path string, lim boundedio.Limits) ([]Event, []error) {
+	f, _, err := boundedio.Open(path)
 	if err != nil {
+		var nr *boundedio.NotRegularError
+		if errors.As(err, &nr) {
+			return nil, []error{&DecodeError{Where: path, Msg: err.Error(), Err: err}}
+		}
 		return nil, []error{wrapErr(path, "open file", err)}
 	}
 	defer f.Close()
-	return ReadReader(f, path)
+	return ReadReaderLimits(f, path, lim)
 }
 
-// ReadReader decodes everything r holds (JSON, JSON Lines, optionally
-// gzip-compressed), naming it where in errors and in Event.Where.
+// ReadReader is ReadReaderLimits with the default limits.
 func ReadReader(r io.Reader, where string) ([]Event, []error) {
-	data, err := readAll(r)
+	return ReadReaderLimits(r, where, boundedio.Limits{})
+}
+
+// ReadReaderLimits decodes everything r holds (JSON, JSON Lines, optionally
+// gzip-compressed, possibly multi-member), as it reads it, naming it where
+// in errors and in Event.Where. At most lim.MaxInput bytes are read, and
+// as many decompressed: past that, the input is refused with what was
+// decoded before kept.
+func ReadReaderLimits(r io.Reader, where string, lim boundedio.Limits) ([]Event, []error) {
+	rd, _, err := boundedio.Input(r, lim)
 	if err != nil {
-		return nil, []error{err.withWhere(where)}
+		return nil, []error{readError(where, err)}
 	}
-	return Decode(data, where)
+	return DecodeStream(rd, where, lim)
 }
 
-// readError is a read failure before its place is known.
-type readError struct {
-	what string
-	err  error
-}
-
-// withWhere turns the failure into a *DecodeError at where.
-func (e *readError) withWhere(where string) *DecodeError { return wrapErr(where, e.what, e.err) }
-
-// readAll reads r whole, decompressing gzip (possibly multi-member) when the
-// input starts with the gzip magic bytes.
-func readAll(r io.Reader) ([]byte, *readError) {
-	br := bufio.NewReader(r)
-	head, err := br.Peek(len(gzipMagic))
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, &readError{"read input", err}
-	}
-	var src io.Reader = br
-	what := "read input"
-	if bytes.Equal(head, gzipMagic) {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, &readError{"decompress gzip", err}
-		}
-		defer zr.Close()
-		src, what = zr, "decompress gzip"
-	}
-	data, err := io.ReadAll(io.LimitReader(src, MaxInputBytes+1))
-	if err != nil {
-		return nil, &readError{what, err}
-	}
-	if len(data) > MaxInputBytes {
-		return nil, &readError{what, fmt.Errorf("input larger than %d bytes", MaxInputBytes)}
-	}
-	return data, nil
-}
+// MaxInputBytes is the default bound of one input once decompressed.
+const MaxInputBytes = boundedio.DefaultMaxInput

@@ -51,7 +51,7 @@ func TestReadPathDirectory(t *testing.T) {
 	writeFile(t, dir, "c.json", record)                                // 1 event
 	writeFile(t, dir, "d.jsonl", lines)                                // 2 events
 	writeFile(t, dir, "e_gzip_named_json.json", gz(t, record))         // 1 event: magic bytes, not name
-	writeFile(t, dir, "f_truncated.json.gz", gzLog[:len(gzLog)/2])     // 1 error
+	writeFile(t, dir, "f_truncated.json.gz", gzLog[:len(gzLog)/2])     // 1 error, the records before the cut kept
 	writeFile(t, dir, "g_malformed.json", []byte("{\"Records\": [\n")) // 1 error
 	writeFile(t, dir, "h_empty.json", nil)                             // 1 error
 	writeFile(t, dir, "notes.txt", []byte("not read"))
@@ -61,9 +61,13 @@ func TestReadPathDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	truncated, _ := event.ReadPath(filepath.Join(dir, "f_truncated.json.gz"))
+	if len(truncated) == 0 || len(truncated) >= 20 {
+		t.Errorf("truncated log file: %d of its 20 records kept, want the ones before the cut", len(truncated))
+	}
 	evs, errs := event.ReadPath(dir)
-	if len(evs) != 20+2+1+1+2+1+2 {
-		t.Errorf("got %d events, want 29", len(evs))
+	if want := 20 + 2 + 1 + 1 + 2 + 1 + 2 + len(truncated); len(evs) != want {
+		t.Errorf("got %d events, want %d", len(evs), want)
 	}
 	want := []string{
 		filepath.Join(dir, "f_truncated.json.gz") + ": decompress gzip: unexpected EOF",

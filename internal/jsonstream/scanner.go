@@ -456,7 +456,9 @@ func (s *Scanner) Skip() error {
 }
 
 // Line reads the next line, without its end of line; io.EOF when nothing
-// is left. A line longer than the limit fails with a *TooLargeError.
+// is left. A line longer than the limit is skipped (without being held in
+// memory) and fails with a *TooLargeError; the next call reads the line
+// after it.
 func (s *Scanner) Line() ([]byte, Pos, error) {
 	at := s.posAt(s.pos)
 	s.keep = s.pos
@@ -466,10 +468,16 @@ func (s *Scanner) Line() ([]byte, Pos, error) {
 			line := s.buf[s.keep : s.keep+r+j]
 			s.pos = s.keep + r + j + 1
 			s.keep = s.pos
+			if len(line) > s.max {
+				return nil, at, s.tooLarge()
+			}
 			return line, at, nil
 		}
 		r = s.end - s.keep
 		if r > s.max {
+			if err := s.SkipLine(); err != nil {
+				return nil, at, err
+			}
 			return nil, at, s.tooLarge()
 		}
 		if !s.fill() {
@@ -483,6 +491,26 @@ func (s *Scanner) Line() ([]byte, Pos, error) {
 			s.pos = s.end
 			s.keep = s.pos
 			return line, at, nil
+		}
+	}
+}
+
+// SkipLine drops the rest of the current line, its end of line included,
+// without holding it in memory.
+func (s *Scanner) SkipLine() error {
+	for {
+		s.keep = s.pos
+		if j := bytes.IndexByte(s.buf[s.pos:s.end], '\n'); j >= 0 {
+			s.posAt(s.pos + j + 1)
+			s.pos += j + 1
+			s.keep = s.pos
+			return nil
+		}
+		s.posAt(s.end)
+		s.pos = s.end
+		s.keep = s.pos
+		if !s.fill() {
+			return s.readErr()
 		}
 	}
 }
