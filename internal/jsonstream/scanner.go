@@ -232,6 +232,9 @@ func (s *Scanner) Value() ([]byte, Pos, error) {
 		return nil, s.Pos(), err
 	}
 	at := s.posAt(s.pos)
+	if !startsValue(c) {
+		return nil, at, &SyntaxError{Pos: at, Msg: "invalid character " + QuoteChar(c) + " looking for beginning of value"}
+	}
 	n, err := s.scan(c)
 	if err == nil && n > s.max {
 		err = s.tooLarge()

@@ -128,7 +128,7 @@ func TestLoadKeepsEachSecretsLine(t *testing.T) {
 	if len(got) != 3 || got[0] != 3 || got[1] != 6 || got[2] != 6 {
 		t.Errorf("lines %v, want [3 6 6]", got)
 	}
-	serial, err := decodeSerial([]byte(doc), "org.json")
+	serial, err := DecodeSerial([]byte(doc), "org.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,22 @@ type Time struct {
 	time.Time
 }
 
+// The years a snapshot timestamp may fall in: anything else (0001-01-01,
+// the zero of many languages; 9999-12-31, a "never" sentinel) is a value
+// no secret can hold, and would pass or fail a date check by accident.
+const (
+	MinYear = 1970
+	MaxYear = 2200
+)
+
+// checkYear refuses a timestamp outside MinYear..MaxYear.
+func checkYear(t time.Time, text []byte) error {
+	if y := t.Year(); y < MinYear || y > MaxYear {
+		return fmt.Errorf("parse time %s: year %d is outside %d-%d", text, y, MinYear, MaxYear)
+	}
+	return nil
+}
+
 // NewTime wraps t, normalized to UTC.
 func NewTime(t time.Time) Time { return Time{t.UTC()} }
 
@@ -37,8 +53,29 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("parse time %q: want RFC 3339 or epoch seconds", s)
 }
 
-// UnmarshalJSON accepts "2026-11-20T00:00:00Z", 1763596800 or 1763596800.123.
+// UnmarshalJSON accepts "2026-11-20T00:00:00Z", 1763596800 or 1763596800.123,
+// in the years MinYear to MaxYear.
 func (t *Time) UnmarshalJSON(b []byte) error {
+	if err := t.unmarshal(b); err != nil {
+		return err
+	}
+	if !t.IsZero() || isZeroTimeText(b) {
+		if err := checkYear(t.Time, bytes.TrimSpace(b)); err != nil {
+			*t = Time{}
+			return err
+		}
+	}
+	return nil
+}
+
+// isZeroTimeText reports whether b is a non-empty timestamp that decodes
+// to the zero time (year 1): not null and not "".
+func isZeroTimeText(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && !bytes.Equal(b, []byte("null")) && !bytes.Equal(b, []byte(`""`))
+}
+
+func (t *Time) unmarshal(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		*t = Time{}

@@ -14,6 +14,11 @@ type Snapshot struct {
 	Keys          []Key         `json:"keys"`
 	Aliases       []Alias       `json:"aliases,omitempty"`
 	Secrets       []SecretEntry `json:"secrets"`
+	// OrganizationError says why the organization's account list is not
+	// complete (ListAccounts denied, an account entry that could not be
+	// read): the checks that need it (whether an account is in the
+	// organization) are error rather than judged on a partial list.
+	OrganizationError string `json:"organization_error,omitempty"`
 }
 
 // Organization is the part of DescribeOrganization the policies use.
@@ -53,6 +58,10 @@ type Key struct {
 	KeySpec            string `json:"KeySpec,omitempty"`
 	MultiRegion        *bool  `json:"MultiRegion,omitempty"`
 	CreationDate       Time   `json:"CreationDate,omitzero"`
+	// Error says why the key could not be described (DescribeKey denied,
+	// throttled) or read from the snapshot: the checks of the secrets using
+	// it are error, not an "unknown key" fail.
+	Error string `json:"Error,omitempty"`
 }
 
 // Alias is a KMS ListAliases entry, optionally scoped to an account and region.
@@ -71,8 +80,17 @@ type SecretEntry struct {
 	Secret    Secret `json:"Secret"`
 	// ResourcePolicy is the GetResourcePolicy ResourcePolicy string; nil when none.
 	ResourcePolicy *string `json:"ResourcePolicy"`
-	// Error records why the secret could not be read (live inventory only).
+	// Error records why the secret could not be read (live inventory only):
+	// every check of it is error.
 	Error string `json:"Error,omitempty"`
+	// ResourcePolicyError records why its resource policy could not be read
+	// (GetResourcePolicy failed): only the checks that read the policy are
+	// error.
+	ResourcePolicyError string `json:"ResourcePolicyError,omitempty"`
+	// Invalid lists the fields that could not be read from the snapshot or
+	// hold impossible values (not written back): the checks that read them
+	// are error, the others are evaluated.
+	Invalid []InvalidField `json:"-"`
 	// Source names where the entry was read, e.g. "org/a.json#secrets[3]".
 	Source string `json:"-"`
 	// Line is the 1-based line of the entry in Source's file (0: unknown).
@@ -129,6 +147,15 @@ type InputNote struct {
 	Kind NoteKind
 	// Reason is the note's text, e.g. "cannot resolve KmsKeyId: {Fn::ImportValue: shared-key}".
 	Reason string
+}
+
+// InvalidField is a field of an entry that could not be used.
+type InvalidField struct {
+	// Field is its path in the entry, in the snapshot's names:
+	// "Secret.RotationRules.AutomaticallyAfterDays", "Secret.Tags[2]".
+	Field string
+	// Msg says what is wrong.
+	Msg string
 }
 
 // Secret is a DescribeSecret response.
