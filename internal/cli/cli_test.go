@@ -134,12 +134,12 @@ func TestScanBadInput(t *testing.T) {
 		os.WriteFile(p, []byte(body), 0o600)
 		return p
 	}
-	malformed := write("bad.json", `{"schema_version":"warden.snapshot/v1","secrets":[{"Secret":{"RotationEnabled":"yes"}}]}`)
+	malformed := write("bad.json", `{"schema_version":"warden.snapshot/v1","secrets":[{"AccountId":"1","Region":"r","Secret":{"ARN":"arn:x","RotationEnabled":"yes"}}]}`)
 	r := run(t, "", "scan", "--snapshot", malformed)
 	if r.code != 2 {
 		t.Errorf("malformed snapshot: exit %d", r.code)
 	}
-	oneLine(t, r, "bad.json")
+	oneLine(t, r, "bad.json: secrets[0].Secret.RotationEnabled: line 1, column 123: cannot use JSON string as bool")
 
 	r = run(t, "", "scan", "--snapshot", malformed, "--output", "yaml")
 	if r.code != 2 {

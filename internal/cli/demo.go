@@ -99,7 +99,7 @@ func runDemo(ctx context.Context, stdio IO) error {
 	if err != nil {
 		return fmt.Errorf("load sample organization: %w", err)
 	}
-	if err := runScan(ctx, stdio, l, snapCopy, snapCopy.TakenAt.Time, output.Table, ""); err != nil {
+	if err := runScan(ctx, stdio, l, snapCopy, snapCopy.TakenAt.Time, output.Table, "", 0, sampleOrg); err != nil {
 		return err
 	}
 	fmt.Fprintln(out)

@@ -4,15 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
 
+	"github.com/secretwarden/warden/internal/boundedio"
 	"github.com/secretwarden/warden/internal/input"
+	"github.com/secretwarden/warden/internal/jsonstream"
 	"github.com/secretwarden/warden/internal/snapshot"
 )
 
@@ -58,22 +58,27 @@ func (o *evalOpts) run(ctx context.Context, stdio IO) error {
 	if o.input == "" {
 		return badInput(fmt.Errorf("--input is required"))
 	}
-	var r io.Reader = stdio.In
-	name := "stdin"
-	if o.input != "-" {
-		f, err := os.Open(o.input)
-		if err != nil {
-			return badInput(fmt.Errorf("open input: %w", err))
-		}
-		defer f.Close()
-		r, name = f, o.input
+	if err := o.parseLimits(); err != nil {
+		return err
 	}
-	raw, err := io.ReadAll(r)
+	max := o.limits.WithDefaults().MaxRecord
+	var raw []byte
+	var err error
+	name := "stdin"
+	if o.input == "-" {
+		raw, err = boundedio.ReadAll(stdio.In, max, "input document", boundedio.FlagMaxRecord)
+	} else {
+		name = o.input
+		raw, err = boundedio.ReadFile(o.input, max, "input document", boundedio.FlagMaxRecord)
+	}
 	if err != nil {
 		return badInput(fmt.Errorf("read input %s: %w", name, err))
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil {
+		if p, ok := jsonstream.ErrorPos(raw, jsonstream.Start, err); ok {
+			return badInput(fmt.Errorf("%s: %s: malformed JSON: %s", name, p, jsonstream.JSONErrorText(err)))
+		}
 		return badInput(fmt.Errorf("%s: malformed JSON: %w", name, err))
 	}
 	deriveInput(doc)

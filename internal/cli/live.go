@@ -81,12 +81,28 @@ type unreadable struct {
 const maxUnreadableLines = 20
 
 func (u *unreadable) add(e *snapshot.SecretEntry) {
-	if e.Error == "" {
+	var msg string
+	switch {
+	case e.Error != "":
+		msg = fmt.Sprintf("warden: not evaluated: %s: %s", e.Secret.ARN, e.Error)
+	case e.ResourcePolicyError != "":
+		msg = fmt.Sprintf("warden: resource policy not read (the checks that read it are error): %s: %s", e.Secret.ARN, e.ResourcePolicyError)
+	default:
 		return
 	}
 	u.n++
 	if len(u.lines) < maxUnreadableLines {
-		u.lines = append(u.lines, fmt.Sprintf("warden: not evaluated: %s: %s", e.Secret.ARN, e.Error))
+		u.lines = append(u.lines, msg)
+	}
+}
+
+// print prints the lines.
+func (u *unreadable) print(w io.Writer) {
+	for _, l := range u.lines {
+		fmt.Fprintln(w, l)
+	}
+	if more := u.n - len(u.lines); more > 0 {
+		fmt.Fprintf(w, "warden: ... and %d more\n", more)
 	}
 }
 
@@ -95,12 +111,7 @@ func (u *unreadable) report(w io.Writer) error {
 	if u.n == 0 {
 		return nil
 	}
-	for _, l := range u.lines {
-		fmt.Fprintln(w, l)
-	}
-	if more := u.n - len(u.lines); more > 0 {
-		fmt.Fprintf(w, "warden: ... and %d more\n", more)
-	}
+	u.print(w)
 	return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d secret(s) or account-region(s) could not be read from AWS (error findings, see above); the rest was evaluated", u.n)}
 }
 

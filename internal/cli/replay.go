@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -70,13 +71,17 @@ func (o *replayOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO, args
 	if err := validSeverity(o.failOn); err != nil {
 		return err
 	}
+	if err := o.parseLimits(); err != nil {
+		return err
+	}
 	if err := o.live.check(cmd, o.snapshot != ""); err != nil {
 		return err
 	}
 	var snap *snapshot.Snapshot
+	var snapBad int
 	if o.snapshot != "" {
-		if snap, err = snapshot.Load(o.snapshot); err != nil {
-			return badInput(err)
+		if snap, snapBad, err = readSnapshot(stdio, o.snapshot, o.limits); err != nil {
+			return err
 		}
 	}
 	l, err := o.load(ctx)
@@ -95,17 +100,25 @@ func (o *replayOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO, args
 		var evs []event.Event
 		var errs []error
 		if a == "-" {
-			evs, errs = event.ReadReader(stdio.In, "stdin")
+			evs, errs = event.ReadReaderLimits(stdio.In, "stdin", o.limits)
 		} else {
-			evs, errs = event.ReadPath(a)
+			evs, errs = event.ReadPathLimits(a, o.limits)
 		}
 		events = append(events, evs...)
 		bad += report(stdio.Err, errs)
 	}
+	if len(events) == 0 && bad == 0 {
+		fmt.Fprintf(stdio.Err, "warden: no events in %s: nothing to replay\n", strings.Join(args, ", "))
+		bad++
+	}
 	err = runReplay(ctx, stdio, l, snap, events, bad, format, o.failOn)
+	var ee *ExitError
+	if snapBad > 0 && (err == nil || errors.As(err, &ee) && ee.Code == ExitFindings) {
+		// Problems of the snapshot outrank the --fail-on gate.
+		err = &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d problem(s) in the snapshot (see above); the events were decided against the rest", snapBad)}
+	}
 	if live != nil {
 		// Unread parts of live AWS outrank the --fail-on gate, not bad events.
-		var ee *ExitError
 		if uerr := live.report(stdio.Err); uerr != nil && (err == nil || (errors.As(err, &ee) && ee.Code == ExitFindings)) {
 			return uerr
 		}

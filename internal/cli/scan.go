@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secretwarden/warden/internal/assess"
+	"github.com/secretwarden/warden/internal/boundedio"
 	"github.com/secretwarden/warden/internal/finding"
 	"github.com/secretwarden/warden/internal/input"
 	"github.com/secretwarden/warden/internal/inventory"
@@ -55,9 +57,16 @@ checks that judge runtime state are not_applicable. --snapshot then only
 gives context: the organization, accounts and existing keys. See
 docs/predeploy.md.
 
-Exit codes: 0 when nothing fails at or above --fail-on, 1 when something does,
-2 on bad input or when part of live AWS could not be read (the other secrets
-are still evaluated and printed; what was not read gets error findings).`,
+Exit codes (the highest that applies):
+  2  bad input: a snapshot file, entry or field that could not be read (one
+     line each on stderr; the rest is still evaluated and printed), nothing to
+     evaluate (no secrets), or an error finding (a check that could not be
+     evaluated: part of live AWS or of the snapshot unreadable). With
+     --fail-on SEVERITY only error findings of checks at or above SEVERITY
+     count: the gate says which checks matter.
+  1  a fail or error finding at or above --fail-on.
+  0  otherwise.
+See docs/bad-input.md for what each kind of bad input gets.`,
 		Example: `  warden scan --snapshot testdata/org
   warden scan --snapshot testdata/org --data testdata/org/data.json --output json
   warden scan --snapshot org.json --fail-on high --policies ./our-checks
@@ -102,6 +111,9 @@ func (o *scanOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) error 
 	if err := validSeverity(o.failOn); err != nil {
 		return err
 	}
+	if err := o.parseLimits(); err != nil {
+		return err
+	}
 	if err := o.live.check(cmd, o.snapshot != "" || len(o.tmpl.paths) > 0); err != nil {
 		return err
 	}
@@ -120,9 +132,9 @@ func (o *scanOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) error 
 	// 500 MB for 100,000 secrets (≈ 330 MB measured; 400 MB gave ≈ 430–480).
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(300 << 20))
-	snap, err := snapshot.Load(o.snapshot)
+	snap, bad, err := readSnapshot(stdio, o.snapshot, o.limits)
 	if err != nil {
-		return badInput(err)
+		return err
 	}
 	l, err := o.load(ctx)
 	if err != nil {
@@ -132,7 +144,23 @@ func (o *scanOpts) run(ctx context.Context, cmd *cobra.Command, stdio IO) error 
 	if err != nil {
 		return err
 	}
-	return runScan(ctx, stdio, l, snap, now, format, o.failOn)
+	return runScan(ctx, stdio, l, snap, now, format, o.failOn, bad, o.snapshot)
+}
+
+// readSnapshot reads a snapshot, printing its problems one line each; bad
+// is their number.
+func readSnapshot(stdio IO, path string, lim boundedio.Limits) (*snapshot.Snapshot, int, error) {
+	snap, problems, err := snapshot.Read(path, lim)
+	for _, p := range problems {
+		fmt.Fprintf(stdio.Err, "warden: %v\n", p)
+	}
+	if err != nil {
+		if len(problems) > 0 {
+			return nil, 0, &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%s: nothing could be read (see above)", path)}
+		}
+		return nil, 0, badInput(err)
+	}
+	return snap, len(problems), nil
 }
 
 // evalTime picks the evaluation instant: --now, else taken_at, else now.
@@ -172,45 +200,105 @@ func problems(w io.Writer, snap *snapshot.Snapshot) int {
 	return n
 }
 
-func runScan(ctx context.Context, stdio IO, l *loaded, snap *snapshot.Snapshot, now time.Time, format output.Format, failOn string) error {
-	bad := problems(stdio.Err, snap)
-	sum, err := scanInventory(ctx, stdio, l, inventory.NewState(snap), now, format, scan.Options{}, locateIn(snap))
+func runScan(ctx context.Context, stdio IO, l *loaded, snap *snapshot.Snapshot, now time.Time, format output.Format, failOn string, inputProblems int, path string) error {
+	bad := problems(stdio.Err, snap) + inputProblems
+	sum, errs, err := scanInventory(ctx, stdio, l, inventory.NewState(snap), now, format, scan.Options{}, locateIn(snap))
 	if err != nil {
 		return err
 	}
-	if bad == 1 {
-		return &ExitError{Code: ExitBadInput} // its one line is printed
+	v := verdict{sum: sum, errs: errs, failOn: failOn, bad: bad}
+	if sum.Secrets == 0 {
+		v.empty = fmt.Sprintf("%s: no secrets to evaluate (the snapshot has no \"secrets\" entries): nothing was scanned", path)
 	}
-	if bad > 1 {
-		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d secret(s) in the snapshot are malformed (see above)", bad)}
-	}
-	return failGate(sum, failOn)
+	return v.exit("in the snapshot")
 }
 
-// scanInventory evaluates every secret of inv and writes the findings.
-func scanInventory(ctx context.Context, stdio IO, l *loaded, inv inventory.Inventory, now time.Time, format output.Format, opts scan.Options, locate func(string) (string, int)) (*finding.Summary, error) {
+// errorCounts counts error findings per severity.
+type errorCounts map[string]int
+
+// atLeast counts the error findings at or above severity t ("" = all).
+func (c errorCounts) atLeast(t string) int {
+	n := 0
+	for sev, k := range c {
+		if t == "" || finding.AtLeast(sev, t) {
+			n += k
+		}
+	}
+	return n
+}
+
+// verdict is the outcome of a scan, turned into its exit code by exit.
+type verdict struct {
+	sum    *finding.Summary
+	errs   errorCounts
+	failOn string
+	// bad counts the input problems printed (snapshot files, entries,
+	// fields; live reads): each is bad input.
+	bad int
+	// empty, when set, says that nothing was evaluated.
+	empty string
+}
+
+// exit applies the exit-code rules (the highest that applies):
+//   - 2 when the input had problems, when nothing was evaluated, or when
+//     a finding is error — a check could not be evaluated; with --fail-on
+//     SEVERITY only error findings of checks at or above SEVERITY count;
+//   - 1 when a fail or error finding is at or above --fail-on;
+//   - else 0.
+//
+// where says where the problems were ("in the snapshot", "in live AWS").
+func (v verdict) exit(where string) error {
+	errs := v.errs.atLeast(v.failOn)
+	switch {
+	case v.empty != "":
+		return badInput(errors.New(v.empty))
+	case v.bad == 1:
+		return &ExitError{Code: ExitBadInput} // its one line is printed
+	case v.bad > 1:
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d problem(s) %s (see above); the rest was evaluated", v.bad, where)}
+	case errs > 0:
+		scope := ""
+		if v.failOn != "" {
+			scope = " at or above " + v.failOn
+		}
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d error finding(s)%s: checks that could not be evaluated (see their messages); the rest was evaluated", errs, scope)}
+	}
+	return failGate(v.sum, v.failOn)
+}
+
+// scanInventory evaluates every secret of inv and writes the findings; it
+// returns their summary and the error findings per severity.
+func scanInventory(ctx context.Context, stdio IO, l *loaded, inv inventory.Inventory, now time.Time, format output.Format, opts scan.Options, locate func(string) (string, int)) (*finding.Summary, errorCounts, error) {
 	b, err := input.NewBuilder(ctx, inv, l.config.Params, now)
 	if err != nil {
-		return nil, badInput(err)
+		return nil, nil, badInput(err)
 	}
 	a := &assess.Assessor{Engine: l.engine, Builder: b, Config: l.config}
 	out := bufio.NewWriterSize(stdio.Out, 64<<10) // one write per 64 KiB, not two per finding
 	defer out.Flush()
 	w, err := output.NewFindingWriterWith(format, out, l.writerOptions(locate))
 	if err != nil {
-		return nil, badInput(err)
+		return nil, nil, badInput(err)
 	}
-	sum, err := scan.Run(ctx, inv, a, opts, w.Write)
+	errs := errorCounts{}
+	sum, err := scan.Run(ctx, inv, a, opts, func(batch []finding.Finding) error {
+		for i := range batch {
+			if batch[i].Status == finding.StatusError {
+				errs[batch[i].Severity]++
+			}
+		}
+		return w.Write(batch)
+	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := w.Close(sum); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := out.Flush(); err != nil {
-		return nil, fmt.Errorf("write findings: %w", err)
+		return nil, nil, fmt.Errorf("write findings: %w", err)
 	}
-	return sum, nil
+	return sum, errs, nil
 }
 
 // findingFormats are the --output formats of commands that print findings.

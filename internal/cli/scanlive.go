@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/secretwarden/warden/internal/output"
 	"github.com/secretwarden/warden/internal/scan"
@@ -25,13 +26,18 @@ func (o *scanOpts) runLive(ctx context.Context, stdio IO, format output.Format) 
 		return err
 	}
 	u := &unreadable{}
-	sum, err := scanInventory(ctx, stdio, l, countingInventory{Inventory: inv, u: u}, now, format, scan.Options{Progress: prog.evaluated}, nil)
+	sum, errs, err := scanInventory(ctx, stdio, l, countingInventory{Inventory: inv, u: u}, now, format, scan.Options{Progress: prog.evaluated}, nil)
 	prog.clear()
 	if err != nil {
 		return err
 	}
-	if err := u.report(stdio.Err); err != nil {
-		return err
+	u.print(stdio.Err)
+	v := verdict{sum: sum, errs: errs, failOn: o.failOn}
+	if sum.Secrets == 0 {
+		v.empty = "no secrets found in the accounts and regions read: nothing was evaluated"
 	}
-	return failGate(sum, o.failOn)
+	if u.n > 0 && errs.atLeast(o.failOn) > 0 {
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%d secret(s) or account-region(s) could not be read from AWS (error findings, see above); the rest was evaluated", u.n)}
+	}
+	return v.exit("in live AWS")
 }

@@ -98,7 +98,9 @@ func (o *scanOpts) runTemplates(ctx context.Context, stdio IO, format output.For
 	if err != nil {
 		return err
 	}
-	sum, err := scanInventory(ctx, stdio, l, inventory.NewState(snap), now, format, scan.Options{}, nil)
+	// The error-finding exit rule of snapshot and live scans is not applied
+	// here: a template value unresolvable statically is error by design.
+	sum, _, err := scanInventory(ctx, stdio, l, inventory.NewState(snap), now, format, scan.Options{}, nil)
 	if err != nil {
 		return err
 	}

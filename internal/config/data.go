@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
+
+	"github.com/secretwarden/warden/internal/boundedio"
+	"github.com/secretwarden/warden/internal/jsonstream"
 )
 
 // Merge folds overlay into base (both JSON objects as decoded by
@@ -39,13 +41,20 @@ func Merge(base, overlay map[string]any) map[string]any {
 	return base
 }
 
-// DecodeObject parses a JSON object; where names the source in errors.
+// DecodeObject parses a JSON object; where names the source in errors,
+// which give the line and column of a syntax error.
 func DecodeObject(data []byte, where string) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
+		if p, ok := jsonstream.ErrorPos(data, jsonstream.Start, err); ok {
+			return nil, fmt.Errorf("%s: %s: malformed JSON: %w", where, p, err)
+		}
 		return nil, fmt.Errorf("%s: malformed JSON: %w", where, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%s: malformed JSON: data after the top-level object", where)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -54,11 +63,17 @@ func DecodeObject(data []byte, where string) (map[string]any, error) {
 	return m, nil
 }
 
-// ReadFile reads one data file.
+// ReadFile reads one data file of at most boundedio.DefaultMaxRecord bytes.
 func ReadFile(path string) (map[string]any, error) {
-	b, err := os.ReadFile(path)
+	return ReadFileLimit(path, boundedio.DefaultMaxRecord)
+}
+
+// ReadFileLimit reads one data file of at most max bytes; only a regular
+// file is read (a FIFO is refused, never waited on).
+func ReadFileLimit(path string, max int64) (map[string]any, error) {
+	b, err := boundedio.ReadFile(path, max, "data file", boundedio.FlagMaxRecord)
 	if err != nil {
-		return nil, fmt.Errorf("read data file: %w", err)
+		return nil, fmt.Errorf("read data file %s: %w", path, err)
 	}
 	return DecodeObject(b, path)
 }

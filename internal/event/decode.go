@@ -16,6 +16,9 @@ import (
 // maxNesting bounds how deeply arrays of documents may nest.
 const maxNesting = 8
 
+// utf8BOM is the byte order mark some editors put at the start of a file.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
 // MaxErrorsPerInput is how many errors one input reports one by one; the
 // rest are counted in one last error ("N more error(s) not shown").
 const MaxErrorsPerInput = 100
