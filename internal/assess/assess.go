@@ -6,6 +6,7 @@ package assess
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,12 +65,19 @@ func (a *Assessor) SecretInput(ctx context.Context, e *snapshot.SecretEntry, now
 	if len(e.Notes) > 0 {
 		reads = a.Engine.Dependencies(in)
 	}
+	unread := a.Builder.Unreadable(ctx, e)
 	for i, r := range results {
 		f := base(r.Check, e, acct, now)
 		f.Status = r.Status
 		f.Message = r.Message()
 		if reads != nil {
 			applyNotes(&f, e.Notes, reads[i])
+		}
+		if why := a.unreadableFor(r.Check, unread); why != "" {
+			// The check reads a part of the input that could not be read:
+			// its verdict would be a guess.
+			f.Status = finding.StatusError
+			f.Message = "not evaluated: " + why
 		}
 		if f.Status == finding.StatusFail {
 			a.exempt(&f, acct, e, now)
@@ -104,6 +112,22 @@ func (a *Assessor) SecretInput(ctx context.Context, e *snapshot.SecretEntry, now
 		out = append(out, f)
 	}
 	return out
+}
+
+// unreadableFor joins the reasons of the unreadable parts check reads ("":
+// none).
+func (a *Assessor) unreadableFor(check *policy.Check, unread []input.Unreadable) string {
+	var why []string
+	for _, u := range unread {
+		need := a.Engine.Needs(check, u.Path)
+		if u.Derived {
+			need = a.Engine.NeedsWithin(check, u.Path)
+		}
+		if need && !slices.Contains(why, u.Reason) {
+			why = append(why, u.Reason)
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // exempt turns a failing finding into an exempt one when a live exception

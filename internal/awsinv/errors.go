@@ -66,3 +66,14 @@ var accessDenied = []string{"AccessDeniedException", "AccessDenied", "Unauthoriz
 func isContext(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
+
+// textError is an error whose message is msg (one line, the AWS error in
+// apiText's form) and which unwraps to err.
+type textError struct {
+	msg string
+	err error
+}
+
+func (e *textError) Error() string { return e.msg }
+
+func (e *textError) Unwrap() error { return e.err }

@@ -2,6 +2,7 @@ package awsinv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -33,7 +34,7 @@ func (inv *Inventory) Key(ctx context.Context, accountID, region, ref string) (*
 	return inv.keys.get(ctx, accountID+"|"+region+"|"+ref, func() (*inventory.ResolvedKey, error) {
 		k, err := inv.resolveKey(ctx, accountID, region, ref)
 		if err != nil && !isContext(err) {
-			inv.opts.Logger.Warn("KMS key not resolved: the secrets using it fail the key checks", "account", accountID, "region", region, "key", ref, "reason", apiText(err))
+			inv.opts.Logger.Warn("KMS key not resolved: the key checks of the secrets using it fail (no such key) or are error", "account", accountID, "region", region, "key", ref, "reason", apiText(err))
 		}
 		return k, err
 	})
@@ -54,7 +55,13 @@ func (inv *Inventory) resolveKey(ctx context.Context, account, region, ref strin
 	}
 	out, err := c.DescribeKey.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ref)})
 	if err != nil {
-		return nil, fmt.Errorf("describe key %s in %s/%s: %w", ref, account, region, err)
+		msg := fmt.Sprintf("DescribeKey %s in %s/%s: %s", ref, account, region, apiText(err))
+		if isCode(err, "NotFoundException") {
+			// No such key: the key checks fail ("unknown key"). Any other
+			// failure means the key could not be read: they are error.
+			return nil, &textError{msg: msg, err: errors.Join(err, inventory.ErrKeyNotFound)}
+		}
+		return nil, &textError{msg: msg, err: err}
 	}
 	if out.KeyMetadata == nil {
 		return nil, fmt.Errorf("describe key %s in %s/%s: no KeyMetadata", ref, account, region)

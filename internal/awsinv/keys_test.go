@@ -2,6 +2,7 @@ package awsinv
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -74,7 +75,8 @@ func TestKeyErrorsAreCachedAndReported(t *testing.T) {
 	inv := newTestInventory(t, f, Options{Logger: log})
 	for range 3 {
 		_, err := inv.Key(context.Background(), payProd, east, "alias/secret-key")
-		if err == nil || !strings.Contains(err.Error(), "describe key alias/secret-key in 111122223333/us-east-1") || errorCode(err) != "AccessDeniedException" {
+		if err == nil || err.Error() != "DescribeKey alias/secret-key in 111122223333/us-east-1: AccessDeniedException: key policy denies kms:DescribeKey" ||
+			errorCode(err) != "AccessDeniedException" || errors.Is(err, inventory.ErrKeyNotFound) {
 			t.Fatalf("want a describe key error, got %v", err)
 		}
 	}

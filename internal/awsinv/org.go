@@ -16,10 +16,30 @@ import (
 	"github.com/secretwarden/warden/internal/snapshot"
 )
 
-// orgUnavailable are the codes with which Organizations says the caller
-// cannot read the organization: not in one, or not its management or
-// delegated-administrator account.
-var orgUnavailable = append([]string{"AWSOrganizationsNotInUseException"}, accessDenied...)
+// notInOrganization is the code with which Organizations says the caller's
+// account is in no organization: there is nothing more to read than it.
+const notInOrganization = "AWSOrganizationsNotInUseException"
+
+// OrganizationError refuses a read of an organization that cannot be
+// listed: a scan of the caller's account alone would silently drop every
+// other account's secrets, and make principals of the organization look
+// external. It names the permission that is missing.
+type OrganizationError struct {
+	// Op is the call that failed (DescribeOrganization, ListAccounts).
+	Op string
+	// Permission is the IAM action needed.
+	Permission string
+	// Err is the AWS error.
+	Err error
+}
+
+func (e *OrganizationError) Error() string {
+	return fmt.Sprintf("cannot read the organization: %s denied (%s): the caller needs %s, from the management account or a delegated administrator; to read only some accounts, name them (--accounts)",
+		e.Op, apiText(e.Err), e.Permission)
+}
+
+// Unwrap returns the AWS error.
+func (e *OrganizationError) Unwrap() error { return e.Err }
 
 // orgView is what discovery found.
 type orgView struct {
@@ -51,25 +71,44 @@ func (inv *Inventory) discover(ctx context.Context) (*orgView, error) {
 			Arn:             aws.ToString(org.Organization.Arn),
 			MasterAccountID: aws.ToString(org.Organization.MasterAccountId),
 		}
-	case err != nil && isCode(err, orgUnavailable...):
-		log.Warn("Organizations is not readable: scanning the caller's own account only", "account", v.caller, "reason", apiText(err))
+	case err != nil && isCode(err, notInOrganization):
+		// A standalone account: it is all there is.
+		log.Warn("the caller's account is in no organization: reading it alone", "account", v.caller, "reason", apiText(err))
 		v.accounts = inv.fallbackAccounts(v.caller)
 		return v, nil
+	case err != nil && isCode(err, accessDenied...):
+		oe := &OrganizationError{Op: "DescribeOrganization", Permission: "organizations:DescribeOrganization", Err: err}
+		return inv.namedAccountsOnly(v, oe)
 	case err != nil:
 		return nil, fmt.Errorf("describe organization: %w", err)
 	}
 	accounts, err := listAccounts(ctx, c.ListAccounts)
 	if err != nil {
-		if !isCode(err, orgUnavailable...) {
+		if !isCode(err, accessDenied...) {
 			return nil, fmt.Errorf("list accounts: %w", err)
 		}
-		log.Warn("cannot list the organization's accounts (not its management or delegated-administrator account): scanning the caller's own account only",
-			"organization", v.org.ID, "account", v.caller, "reason", apiText(err))
-		v.accounts = inv.fallbackAccounts(v.caller)
-		return v, nil
+		oe := &OrganizationError{Op: "ListAccounts", Permission: "organizations:ListAccounts", Err: err}
+		return inv.namedAccountsOnly(v, oe)
 	}
 	v.accounts = accounts
 	inv.describeAccounts(ctx, c, v)
+	return v, nil
+}
+
+// namedAccountsOnly is the answer to an organization that cannot be read:
+// an error, unless Options.Accounts names the accounts to read; those are
+// then read (their roles can be assumed without Organizations), and the
+// organization carries the failure in its Error, so that the checks that
+// need the organization's account list (is a principal inside it?) are
+// error rather than judged on a list of one.
+func (inv *Inventory) namedAccountsOnly(v *orgView, oe *OrganizationError) (*orgView, error) {
+	if len(inv.opts.Accounts) == 0 {
+		return nil, oe
+	}
+	inv.opts.Logger.Warn("the organization cannot be listed: reading the named accounts only; the checks that need the organization's accounts are error",
+		"accounts", strings.Join(inv.opts.Accounts, ","), "reason", apiText(oe.Err))
+	v.org.Error = fmt.Sprintf("%s denied (%s): %s is needed to know the organization's accounts", oe.Op, apiText(oe.Err), oe.Permission)
+	v.accounts = inv.fallbackAccounts(v.caller)
 	return v, nil
 }
 

@@ -2,6 +2,7 @@ package awsinv
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -95,43 +96,75 @@ func TestAccountMetadataFailureMarksItsSecrets(t *testing.T) {
 	}
 }
 
-func TestFallbackToCallerAccount(t *testing.T) {
-	cases := map[string]func(*fakeOrg){
-		"not in an organization": func(o *fakeOrg) {
-			o.describeErr = apiErr("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
-		},
-		"member account": func(o *fakeOrg) {
-			o.listErr = apiErr("AccessDeniedException", "You don't have permissions to access this resource.")
-		},
+// An account in no organization is read alone: it is all there is.
+func TestAccountInNoOrganizationIsReadAlone(t *testing.T) {
+	org := sampleOrg()
+	org.caller = payProd
+	org.describeErr = apiErr("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
+	f := newFakeFactory(org)
+	f.region(payProd, east, "mine")
+	log, buf := logBuffer()
+	inv := newTestInventory(t, f, Options{Regions: []string{east}, Logger: log})
+	o, accounts, err := inv.Organization(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	for name, setup := range cases {
+	if len(accounts) != 1 || accounts[0].ID != payProd || o.Error != "" {
+		t.Fatalf("accounts %+v, organization %+v", accounts, o)
+	}
+	if !strings.Contains(buf.String(), "in no organization: reading it alone") {
+		t.Errorf("the single-account read must be logged: %s", buf.String())
+	}
+	entries, err := collect(context.Background(), inv)
+	if err != nil || len(entries) != 1 || entries[0].Secret.Name != "mine" || entries[0].Error != "" {
+		t.Fatalf("entries %+v %v", entries, err)
+	}
+	if f.calls[0].role != nil {
+		t.Errorf("the caller's account uses the base credentials, got %+v", f.calls[0].role)
+	}
+}
+
+// An organization that cannot be listed is an error naming the missing
+// permission, never a quiet scan of the caller's account; with accounts
+// named, those are read and the organization carries the failure.
+func TestOrganizationThatCannotBeListed(t *testing.T) {
+	cases := map[string]struct {
+		setup func(*fakeOrg)
+		op    string
+	}{
+		"ListAccounts denied": {func(o *fakeOrg) {
+			o.listErr = apiErr("AccessDeniedException", "You don't have permissions to access this resource.")
+		}, "ListAccounts"},
+		"DescribeOrganization denied": {func(o *fakeOrg) {
+			o.describeErr = apiErr("AccessDeniedException", "You don't have permissions to access this resource.")
+		}, "DescribeOrganization"},
+	}
+	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			org := sampleOrg()
 			org.caller = payProd
-			setup(org)
+			c.setup(org)
 			f := newFakeFactory(org)
 			f.region(payProd, east, "mine")
-			log, buf := logBuffer()
-			inv := newTestInventory(t, f, Options{Regions: []string{east}, Logger: log})
+			inv := newTestInventory(t, f, Options{Regions: []string{east}})
+			_, _, err := inv.Organization(context.Background())
+			var oe *OrganizationError
+			want := "cannot read the organization: " + c.op + " denied (AccessDeniedException: You don't have permissions to access this resource.): the caller needs organizations:" + c.op +
+				", from the management account or a delegated administrator; to read only some accounts, name them (--accounts)"
+			if !errors.As(err, &oe) || err.Error() != want {
+				t.Errorf("got %v\nwant %s", err, want)
+			}
+			if _, err := collect(context.Background(), inv); !errors.As(err, &oe) {
+				t.Errorf("Secrets: %v, want the organization error", err)
+			}
+
+			inv = newTestInventory(t, newFakeFactory(org), Options{Regions: []string{east}, Accounts: []string{payProd}})
 			o, accounts, err := inv.Organization(context.Background())
-			if err != nil {
-				t.Fatal(err)
+			if err != nil || len(accounts) != 1 || accounts[0].ID != payProd {
+				t.Fatalf("named accounts: %+v %v", accounts, err)
 			}
-			if len(accounts) != 1 || accounts[0].ID != payProd {
-				t.Fatalf("accounts %+v", accounts)
-			}
-			if org.describeErr == nil && o.ID != "o-exampleorg" {
-				t.Errorf("a member account still knows its organization: %+v", o)
-			}
-			if !strings.Contains(buf.String(), "scanning the caller's own account only") {
-				t.Errorf("the fallback must be logged: %s", buf.String())
-			}
-			entries, err := collect(context.Background(), inv)
-			if err != nil || len(entries) != 1 || entries[0].Secret.Name != "mine" || entries[0].Error != "" {
-				t.Fatalf("entries %+v %v", entries, err)
-			}
-			if f.calls[0].role != nil {
-				t.Errorf("the caller's account uses the base credentials, got %+v", f.calls[0].role)
+			if !strings.HasPrefix(o.Error, c.op+" denied (AccessDeniedException") || !strings.Contains(o.Error, "organizations:"+c.op+" is needed") {
+				t.Errorf("organization error %q", o.Error)
 			}
 		})
 	}

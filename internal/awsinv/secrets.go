@@ -130,7 +130,9 @@ func (inv *Inventory) enrich(ctx context.Context, c *RegionClients, lim *regionL
 		// not applicable anyway, so its policy is recorded as none.
 		inv.opts.Logger.Debug("resource policy of a secret pending deletion not readable", "arn", e.Secret.ARN, "reason", apiText(err))
 	default:
-		e.Error = callError("GetResourcePolicy", e.AccountID, e.Region, err)
+		// Only the checks that read the policy depend on it: the rest of
+		// the secret is evaluated.
+		e.ResourcePolicyError = callError("GetResourcePolicy", e.AccountID, e.Region, err)
 	}
 	return true
 }

@@ -126,7 +126,8 @@ func (inv *Inventory) Secret(ctx context.Context, accountID, region, secretID st
 		// As in a sweep: a secret pending deletion refuses most calls and
 		// its checks are not applicable anyway.
 	default:
-		e.Error = callError("GetResourcePolicy", accountID, region, err)
+		// Only the checks that read the policy depend on it.
+		e.ResourcePolicyError = callError("GetResourcePolicy", accountID, region, err)
 		return e, fmt.Errorf("get resource policy of %s: %w", e.Secret.ARN, err)
 	}
 	if p := v.problems[accountID]; p != "" {

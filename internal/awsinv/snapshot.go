@@ -2,8 +2,10 @@ package awsinv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,12 +30,13 @@ func Snapshot(ctx context.Context, inv inventory.Inventory, takenAt time.Time) (
 		return nil, fmt.Errorf("read organization: %w", err)
 	}
 	snap := &snapshot.Snapshot{
-		SchemaVersion: snapshot.SchemaVersion,
-		TakenAt:       snapshot.NewTime(takenAt),
-		Organization:  org,
-		Accounts:      append([]snapshot.Account{}, accounts...),
-		Keys:          []snapshot.Key{},
-		Secrets:       []snapshot.SecretEntry{},
+		SchemaVersion:     snapshot.SchemaVersion,
+		TakenAt:           snapshot.NewTime(takenAt),
+		Organization:      org,
+		OrganizationError: org.Error,
+		Accounts:          append([]snapshot.Account{}, accounts...),
+		Keys:              []snapshot.Key{},
+		Secrets:           []snapshot.SecretEntry{},
 	}
 	err = inv.Secrets(ctx, func(e *snapshot.SecretEntry) error {
 		snap.Secrets = append(snap.Secrets, *e)
@@ -42,11 +45,12 @@ func Snapshot(ctx context.Context, inv inventory.Inventory, takenAt time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("read secrets: %w", err)
 	}
-	keys, err := referencedKeys(ctx, inv, snap.Secrets)
+	keys, failed, err := referencedKeys(ctx, inv, snap.Secrets)
 	if err != nil {
 		return nil, err
 	}
 	addKeys(snap, keys)
+	snap.Keys = append(snap.Keys, failed...)
 	return snap, nil
 }
 
@@ -54,7 +58,10 @@ func Snapshot(ctx context.Context, inv inventory.Inventory, takenAt time.Time) (
 type keyRef struct{ account, region, ref string }
 
 // referencedKeys resolves every distinct key reference, eight at a time.
-func referencedKeys(ctx context.Context, inv inventory.Inventory, secrets []snapshot.SecretEntry) ([]*inventory.ResolvedKey, error) {
+// The keys that could not be read (DescribeKey failed, not "no such key")
+// are returned as failed entries, named by ARN with their Error, so that a
+// scan of the snapshot reports them as live does (error, not unknown).
+func referencedKeys(ctx context.Context, inv inventory.Inventory, secrets []snapshot.SecretEntry) ([]*inventory.ResolvedKey, []snapshot.Key, error) {
 	seen := map[keyRef]bool{}
 	var refs []keyRef
 	add := func(r keyRef) {
@@ -74,6 +81,7 @@ func referencedKeys(ctx context.Context, inv inventory.Inventory, secrets []snap
 		}
 	}
 	out := make([]*inventory.ResolvedKey, len(refs))
+	errs := make([]error, len(refs))
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
 	for i, r := range refs {
@@ -81,16 +89,45 @@ func referencedKeys(ctx context.Context, inv inventory.Inventory, secrets []snap
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if k, err := inv.Key(ctx, r.account, r.region, r.ref); err == nil {
-				out[i] = k
-			}
+			out[i], errs[i] = inv.Key(ctx, r.account, r.region, r.ref)
 		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("resolve keys: %w", err)
+		return nil, nil, fmt.Errorf("resolve keys: %w", err)
 	}
-	return out, nil
+	var failed []snapshot.Key
+	for i, err := range errs {
+		if err == nil || errors.Is(err, inventory.ErrKeyNotFound) {
+			continue
+		}
+		r := refs[i]
+		failed = append(failed, snapshot.Key{Arn: keyRefARN(secretPartition(secrets), r.account, r.region, r.ref), AWSAccountID: r.account, Error: err.Error()})
+	}
+	sort.Slice(failed, func(i, j int) bool { return failed[i].Arn < failed[j].Arn })
+	return out, failed, nil
+}
+
+// keyRefARN names a key reference by ARN: itself when it is one, else the
+// key or alias ARN it means in the account-region.
+func keyRefARN(partition, account, region, ref string) string {
+	if _, ok := inventory.ParseARN(ref); ok {
+		return ref
+	}
+	if strings.HasPrefix(ref, "alias/") {
+		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, region, account, ref)
+	}
+	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition, region, account, ref)
+}
+
+// secretPartition is the partition of the secrets' ARNs ("aws" by default).
+func secretPartition(secrets []snapshot.SecretEntry) string {
+	for i := range secrets {
+		if p, ok := inventory.ParseARN(secrets[i].Secret.ARN); ok && p.Partition != "" {
+			return p.Partition
+		}
+	}
+	return "aws"
 }
 
 // addKeys adds each resolved key once (by ARN) with its aliases, sorted.

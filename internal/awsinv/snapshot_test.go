@@ -45,14 +45,17 @@ func TestSnapshotMaterializesLiveState(t *testing.T) {
 	if len(snap.Aliases) != 2 || snap.Aliases[0].AliasName != "alias/payments" || snap.Aliases[0].TargetKeyID != "k-db" || snap.Aliases[0].Region != east {
 		t.Errorf("aliases %+v", snap.Aliases)
 	}
-	var errs int
+	var errs, policyErrs int
 	for _, e := range snap.Secrets {
 		if e.Error != "" {
 			errs++
 		}
+		if e.ResourcePolicyError != "" {
+			policyErrs++
+		}
 	}
-	if len(snap.Secrets) != 5 || errs != 2 {
-		t.Errorf("secrets %d (errors %d), want 4 + 1 placeholder with 2 errors", len(snap.Secrets), errs)
+	if len(snap.Secrets) != 5 || errs != 1 || policyErrs != 1 {
+		t.Errorf("secrets %d (errors %d, unread policies %d), want 4 + 1 placeholder, 1 secret whose policy was denied", len(snap.Secrets), errs, policyErrs)
 	}
 
 	// The document reads back as a snapshot whose State resolves keys as
@@ -80,7 +83,7 @@ func TestSnapshotMaterializesLiveState(t *testing.T) {
 	if e := st.Lookup(payProd, east, "api"); e == nil || e.ResourcePolicy == nil {
 		t.Errorf("api from the snapshot: %+v", e)
 	}
-	if e := st.Lookup(payProd, east, "broken"); e == nil || e.Error == "" {
-		t.Errorf("an entry's Error survives the snapshot: %+v", e)
+	if e := st.Lookup(payProd, east, "broken"); e == nil || e.ResourcePolicyError == "" {
+		t.Errorf("an entry's ResourcePolicyError survives the snapshot: %+v", e)
 	}
 }

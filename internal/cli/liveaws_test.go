@@ -54,8 +54,8 @@ func TestScanLiveHonoursEnvironment(t *testing.T) {
 	if code != ExitOK && code != ExitFindings {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(errs, "scanning the caller's own account only") {
-		t.Errorf("the fallback must be announced: %s", errs)
+	if !strings.Contains(errs, "the caller's account is in no organization: reading it alone") {
+		t.Errorf("the single-account read must be announced: %s", errs)
 	}
 	var doc struct {
 		Findings []struct {

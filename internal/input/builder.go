@@ -40,6 +40,7 @@ type Builder struct {
 	now        time.Time
 	nowTerm    *ast.Term
 	orgTerm    *ast.Term
+	orgError   string
 	orgIDs     map[string]bool
 	accounts   map[string]*snapshot.Account
 	acctTerms  map[string]*ast.Term
@@ -61,6 +62,7 @@ func NewBuilder(ctx context.Context, inv inventory.Inventory, params *config.Par
 	}
 	b := &Builder{
 		inv:        inv,
+		orgError:   org.Error,
 		params:     params,
 		now:        now.UTC(),
 		nowTerm:    ast.StringTerm(now.UTC().Format(time.RFC3339)),

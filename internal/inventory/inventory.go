@@ -5,6 +5,7 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -61,9 +62,34 @@ func scoped(account, region, name string) string {
 	return account + "|" + region + "|" + name
 }
 
+// ErrKeyNotFound is wrapped by the errors of Key for a key that does not
+// exist (not in the snapshot; DescribeKey NotFoundException): the key
+// checks fail ("unknown key"). Any other error of Key means the key could
+// not be read (DescribeKey denied or throttled; a snapshot entry that could
+// not be read): the key checks are error.
+var ErrKeyNotFound = errors.New("key not found")
+
 // errUnknown is returned for lookups that find nothing.
 type errUnknown struct{ what, ref string }
 
 func (e *errUnknown) Error() string {
 	return fmt.Sprintf("%s %q not found in the inventory", e.what, e.ref)
+}
+
+// Unwrap makes an unknown key an ErrKeyNotFound.
+func (e *errUnknown) Unwrap() error {
+	if e.what == "KMS key" {
+		return ErrKeyNotFound
+	}
+	return nil
+}
+
+// KeyRefName canonicalizes a key reference in an account-region to the
+// (account, region, name) that names it: the key id for a key ARN or id,
+// "alias/NAME" for an alias name or ARN.
+func KeyRefName(account, region, ref string) (string, string, string) {
+	if p, ok := ParseARN(ref); ok {
+		return p.Account, p.Region, strings.TrimPrefix(p.Resource, "key/")
+	}
+	return account, region, ref
 }

@@ -21,6 +21,9 @@ type State struct {
 	aliasesOf map[string][]string      // key ARN → alias names
 	secrets   map[string]int           // ARN → index in snap.Secrets
 	byName    map[string]int           // scoped name → index
+	// unreadable holds the keys that could not be read (Key.Error), by
+	// KeyRefName scoped.
+	unreadable map[string]string
 }
 
 // NewState indexes s. It keeps and mutates s.
@@ -40,6 +43,18 @@ func NewState(s *snapshot.Snapshot) *State {
 	}
 	for i := range s.Keys {
 		k := &s.Keys[i]
+		if k.Error != "" {
+			if st.unreadable == nil {
+				st.unreadable = map[string]string{}
+			}
+			ref := k.Arn
+			if ref == "" {
+				ref = k.KeyID
+			}
+			a, r, n := KeyRefName(k.AWSAccountID, "", ref)
+			st.unreadable[scoped(a, r, n)] = k.Error
+			continue
+		}
 		arn := k.Arn
 		if p, ok := ParseARN(arn); ok {
 			if k.KeyID == "" {
@@ -86,9 +101,14 @@ func (st *State) indexSecret(i int) {
 	}
 }
 
-// Organization implements Inventory.
+// Organization implements Inventory; the organization's Error is the
+// snapshot's OrganizationError.
 func (st *State) Organization(context.Context) (snapshot.Organization, []snapshot.Account, error) {
-	return st.snap.Organization, st.snap.Accounts, nil
+	org := st.snap.Organization
+	if org.Error == "" {
+		org.Error = st.snap.OrganizationError
+	}
+	return org, st.snap.Accounts, nil
 }
 
 // Account returns the account with the given id, or nil.
@@ -151,6 +171,19 @@ func (st *State) Key(_ context.Context, account, region, ref string) (*ResolvedK
 		}
 		return &ResolvedKey{AliasNames: []string{AWSManagedAlias}, AWSManaged: true}, nil
 	}
+	if len(st.unreadable) > 0 {
+		a, r, n := KeyRefName(account, region, ref)
+		msg, ok := st.unreadable[scoped(a, r, n)]
+		if !ok {
+			msg, ok = st.unreadable[scoped(a, "", n)]
+		}
+		if !ok {
+			msg, ok = st.unreadable[scoped("", "", n)]
+		}
+		if ok {
+			return nil, &KeyError{Ref: ref, Reason: msg}
+		}
+	}
 	var k *snapshot.Key
 	if p, ok := ParseARN(ref); ok {
 		switch {
@@ -199,3 +232,11 @@ func (st *State) lookupAlias(account, region, name string) *snapshot.Key {
 	}
 	return st.lookupKeyID(account, region, target)
 }
+
+// KeyError says why a key could not be read.
+type KeyError struct {
+	Ref    string
+	Reason string
+}
+
+func (e *KeyError) Error() string { return "KMS key " + e.Ref + " could not be read: " + e.Reason }

@@ -36,6 +36,9 @@ type Engine struct {
 	store    storage.Store
 	proj     projector
 	memoized []memoRule // the memoized deny and skip definitions
+	// reads are the input paths each posture check reads, by package
+	// (needs.go).
+	reads map[string][][]string
 
 	allChecks  []int // 0 … len(checks)-1
 	allPosture *prepared
@@ -201,6 +204,7 @@ func New(ctx context.Context, data map[string]any, sources ...Source) (*Engine, 
 		all[i] = i
 	}
 	e.allChecks = all
+	e.computeReads()
 	if e.allPosture, err = e.prepare(e.postureQuery(all)); err != nil {
 		return nil, fmt.Errorf("prepare posture query: %w", err)
 	}

@@ -26,6 +26,9 @@ type Organization struct {
 	ID              string `json:"Id"`
 	Arn             string `json:"Arn,omitempty"`
 	MasterAccountID string `json:"MasterAccountId,omitempty"`
+	// Error is Snapshot.OrganizationError as an inventory hands it on
+	// (not written: the snapshot carries it).
+	Error string `json:"-"`
 }
 
 // Account is an Organizations account with its OU path and tags.

@@ -122,6 +122,9 @@ func (s *Source) checkOrganization(ctx context.Context, inv *awsinv.Inventory) e
 	}
 	org, _, err := inv.Organization(ctx)
 	if err != nil {
+		if oe := (*awsinv.OrganizationError)(nil); errors.As(err, &oe) {
+			return fmt.Errorf("%w: %w", ErrOrganization, err) // a misconfiguration, not transient
+		}
 		return fmt.Errorf("read organization: %w", err)
 	}
 	if org.ID != expect {

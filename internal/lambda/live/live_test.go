@@ -134,8 +134,8 @@ func TestRequireOrganization(t *testing.T) {
 		t.Fatalf("the right organization: %v", err)
 	}
 
-	// Organizations denied: the inventory falls back to the caller's
-	// account, which must not be mistaken for the organization.
+	// Organizations denied: the inventory refuses to read anything (it
+	// never falls back to the caller's account alone), a misconfiguration.
 	fac.OrgErr = lambdatest.APIError("AccessDeniedException", "not authorized to perform organizations:DescribeOrganization")
 	denied, _ := New(fac.ClientFactory(), awsinv.Options{Regions: []string{east}}, 0)
 	denied.RequireOrganization("o-exampleorg1")
