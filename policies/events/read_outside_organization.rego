@@ -3,8 +3,10 @@
 # description: >-
 #   A successful GetSecretValue or BatchGetSecretValue by a principal whose
 #   account is outside the organization (input.event.actor.in_organization is
-#   false, set by the engine) and not in trusted_account_ids. The value has left
-#   the zone of trust: critical alert and emergency rotation.
+#   false, set by the engine) and not in trusted_account_ids, or by a caller the
+#   record does not identify (userIdentity missing, empty or not an object),
+#   which is treated as outside. The value has left the zone of trust: critical
+#   alert and emergency rotation.
 # scope: package
 # custom:
 #   id: read-outside-organization
@@ -25,15 +27,24 @@ external_read if {
 	input.event.actor.in_organization == false # cheap guard first: most reads are internal
 	some name in {"GetSecretValue", "BatchGetSecretValue"}
 	lib.event.succeeded_call(name)
-	not input.event.actor.account_id in input.params.trusted_account_ids
+	not trusted
 }
 
-reason := sprintf("%s by %s (account %s, outside the organization) read %s", [
+# trusted holds for a caller of an account in trusted_account_ids (an
+# unidentified caller has no account: it is never trusted).
+trusted if input.event.actor.account_id in input.params.trusted_account_ids
+
+reason := sprintf("%s by %s read %s", [input.event.name, lib.event.actor, lib.event.secret_name]) if {
+	external_read
+	lib.event.unidentified
+} else := sprintf("%s by %s (account %s, outside the organization) read %s", [
 	input.event.name,
 	lib.event.actor,
 	object.get(input.event.actor, "account_id", "unknown"),
 	lib.event.secret_name,
-]) if external_read
+]) if {
+	external_read
+}
 
 respond contains {"kind": "alert", "severity": "critical", "reason": reason} if {
 	input.event.actor.in_organization == false # cheap guard before external_read

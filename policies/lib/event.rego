@@ -17,8 +17,22 @@ succeeded_call(name) if {
 	not failed
 }
 
+# unidentified holds when the event names no caller at all: no account, ARN,
+# principal id or invoking service (its userIdentity is missing, empty or not
+# an object). Such a caller cannot be shown to be inside the organization: the
+# rules treat it as coming from outside (input.event.actor.in_organization is
+# false for it).
+unidentified if {
+	not input.event.actor.account_id
+	not input.event.actor.arn
+	not input.event.actor.principal_id
+	not input.event.actor.invoked_by
+}
+
 # actor names the principal behind the event for messages.
-actor := a if {
+actor := "an unidentified caller (no userIdentity in the record: treated as outside the organization)" if {
+	unidentified
+} else := a if {
 	a := input.event.actor.principal_arn
 	a != ""
 } else := a if {
