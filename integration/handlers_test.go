@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/secretwarden/warden/internal/action"
 	"github.com/secretwarden/warden/internal/lambda/config"
 	"github.com/secretwarden/warden/internal/lambda/wire"
 	"github.com/secretwarden/warden/internal/store"
@@ -492,7 +493,9 @@ func TestEvaluateHandler(t *testing.T) {
 	// The rotate handler takes the queued request: the rails pass (rotation
 	// configured, none in progress, first in the window, within limits),
 	// RotateSecret is sent with RotateImmediately; the same request again is
-	// refused by the dedupe rail and sends nothing.
+	// dropped (its outcome is recorded in DynamoDB, kept past the dedupe
+	// window); another request for the secret within the window is refused
+	// by the dedupe rail. Neither sends anything.
 	rh := w.deps.Rotate()
 	rh.Metrics = w.metrics
 	rresp, err := rh.Handle(ctx, sqsEvent(env.rotateARN, rotations...))
@@ -516,8 +519,29 @@ func TestEvaluateHandler(t *testing.T) {
 	if n := len(w.capture.find("Secrets Manager", "RotateSecret")); n != 1 {
 		t.Errorf("RotateSecret sent %d times after a redelivery, want 1", n)
 	}
+	if again := env.topic.drain(ctx, t, 300*time.Millisecond); len(again) != 0 {
+		t.Errorf("redelivered rotation request: alerts %v, want none (dropped as a duplicate)", alertKeys(again))
+	}
+	req, err := action.DecodeRotationRequest(aws.ToString(rotations[0].Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items := queryPK(ctx, t, w.dynamo(), env.table, store.RequestPK(req.ID())); len(items) != 1 || items[0]["outcome"] == "" {
+		t.Errorf("the request's outcome is recorded: %v", items)
+	}
+	other := req
+	other.EventID += "-another"
+	body, _ := json.Marshal(other)
+	msg := rotations[0]
+	msg.Body = aws.String(string(body))
+	if _, err := rh.Handle(ctx, sqsEvent(env.rotateARN, msg)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.capture.find("Secrets Manager", "RotateSecret")); n != 1 {
+		t.Errorf("RotateSecret sent %d times after another request, want 1", n)
+	}
 	if refused := env.topic.drain(ctx, t, 300*time.Millisecond); len(refused) != 1 || !strings.Contains(refused[0].Alert.Done, "dedupe window") {
-		t.Errorf("redelivered rotation: alerts %+v, want one saying the dedupe rail refused", refused)
+		t.Errorf("another rotation request: alerts %+v, want one saying the dedupe rail refused", refused)
 	}
 }
 

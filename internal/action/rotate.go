@@ -30,6 +30,11 @@ type RotationRequest struct {
 	Requested time.Time `json:"requested_at"`
 }
 
+// ID identifies the request across deliveries: its ClientRequestToken
+// (RotationToken), derived from the secret and the event that asked for the
+// rotation, so a redelivered or re-sent request has the same id.
+func (r RotationRequest) ID() string { return RotationToken(r) }
+
 // Decision wraps the request as a one-action decision, so the rotate
 // handler runs it through an Executor (modes, rails, alerts) like any other.
 func (r RotationRequest) Decision() *decide.Decision {

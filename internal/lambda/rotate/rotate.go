@@ -18,9 +18,12 @@ package rotate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -33,6 +36,20 @@ import (
 
 // Function is the handler's name in logs and metrics.
 const Function = "rotate"
+
+// RequestLedger remembers rotate requests across deliveries;
+// *store.Store satisfies it (store.BeginRequest).
+type RequestLedger interface {
+	BeginRequest(ctx context.Context, id string, lease time.Duration) (begun bool, outcome string, err error)
+	FinishRequest(ctx context.Context, id, outcome string) error
+	AbandonRequest(ctx context.Context, id string) error
+}
+
+// DefaultLease is how long one handling of a request may hold it: twice
+// the rotate function's timeout (120 s, cdk/stacks/central.go), within the
+// rotate queue's visibility timeout (720 s), so that the redelivery of a
+// request whose handler died takes it over.
+const DefaultLease = 4 * time.Minute
 
 // Handler handles batches of the rotate queue.
 type Handler struct {
@@ -50,6 +67,14 @@ type Handler struct {
 	Metrics io.Writer
 	// Log receives one line per request (default slog.Default()).
 	Log *slog.Logger
+	// Requests, when set, makes each request (by RotationRequest.ID) run at
+	// most once whatever the delay of its redelivery: a request already
+	// handled is dropped (logged, counted as a duplicate), one being handled
+	// by another delivery is retried later. The rails' dedupe window alone
+	// (an hour) does not cover a redelivery from the dead-letter queue.
+	Requests RequestLedger
+	// Lease bounds one handling (default DefaultLease).
+	Lease time.Duration
 }
 
 func (h *Handler) log() *slog.Logger { return defaults.Logger(h.Log) }
@@ -73,12 +98,53 @@ func (h *Handler) request(ctx context.Context, msg events.SQSMessage, m *metrics
 	if h.Executor == nil || h.Executor.Rotator == nil {
 		return errors.New("rotate: no rotator configured")
 	}
+	if h.Requests == nil || h.Executor.DryRun {
+		_, err := h.execute(ctx, req, m)
+		return err
+	}
+	id := req.ID()
+	lease := h.Lease
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	begun, outcome, err := h.Requests.BeginRequest(ctx, id, lease)
+	if err != nil {
+		return err
+	}
+	if !begun {
+		if outcome == "" {
+			return fmt.Errorf("rotate request %s is being handled by another delivery: retry later", id)
+		}
+		m.Add(metrics.DuplicateEvents, 1)
+		h.log().Info("rotate request already handled: delivery dropped", slog.String("request_id", id),
+			slog.String("secret_arn", req.SecretARN), slog.String("event_id", req.EventID), slog.String("outcome", outcome))
+		return nil
+	}
+	outcome, err = h.execute(ctx, req, m)
+	if err != nil {
+		if aerr := h.Requests.AbandonRequest(ctx, id); aerr != nil {
+			// The lease runs out instead: the redelivery takes over then.
+			h.log().Warn("could not abandon the rotate request claim", slog.String("request_id", id), slog.String("error", aerr.Error()))
+		}
+		return err
+	}
+	if err := h.Requests.FinishRequest(ctx, id, outcome); err != nil {
+		// The rotation is done; without its record a late redelivery would
+		// meet the rails (the dedupe window, the idempotency token).
+		h.log().Warn("could not record the rotate request's outcome", slog.String("request_id", id), slog.String("error", err.Error()))
+	}
+	return nil
+}
+
+// execute runs one request through the executor and returns its outcome.
+func (h *Handler) execute(ctx context.Context, req action.RotationRequest, m *metrics.Set) (string, error) {
 	x := *h.Executor
 	watch := &watched{Rotator: h.Executor.Rotator}
 	x.Rotator = watch
 	dec := req.Decision()
 	outs := x.Execute(ctx, dec, action.ExecOptions{})
 	var errs []error
+	var notes []string
 	for i, o := range outs {
 		a := dec.Actions[i]
 		if o.Executed {
@@ -91,6 +157,11 @@ func (h *Handler) request(ctx context.Context, msg events.SQSMessage, m *metrics
 			errs = append(errs, o.Err)
 		}
 		h.log().Info("emergency rotation request", attrs...)
+		note := o.Note
+		if o.Executed {
+			note = "rotated: " + note
+		}
+		notes = append(notes, note)
 	}
 	if watch.circuitOpen() {
 		m.Add(metrics.RotationsCircuitOpen, 1)
@@ -98,7 +169,7 @@ func (h *Handler) request(ctx context.Context, msg events.SQSMessage, m *metrics
 	rotated, blocked := watch.counts()
 	m.Add(metrics.RotationsExecuted, float64(rotated))
 	m.Add(metrics.RotationsBlocked, float64(blocked))
-	return errors.Join(errs...)
+	return strings.Join(notes, "; "), errors.Join(errs...)
 }
 
 // order runs the actions of a decision the sweep queued.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +26,10 @@ const (
 	rule  = "read-outside-organization"
 )
 
-var now = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+var start = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// now is the rigs' clock; tests move it.
+var now = start
 
 type rig struct {
 	h      *Handler
@@ -39,6 +43,8 @@ type rig struct {
 
 func newRig(t *testing.T, modes action.Modes, limits rails.Limits) *rig {
 	t.Helper()
+	now = start
+	t.Cleanup(func() { now = start })
 	fac := lambdatest.NewFactory("111111111111", acct)
 	region := fac.Region(acct, east,
 		lambdatest.Secret{Name: "app/db", RotationLambdaARN: "arn:aws:lambda:us-east-1:222222222222:function:rot"},
@@ -48,7 +54,8 @@ func newRig(t *testing.T, modes action.Modes, limits rails.Limits) *rig {
 	)
 	db := storetest.New(t, table)
 	st := store.New(db, table)
-	st.Now = func() time.Time { return now }
+	var mu sync.Mutex
+	st.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	alerts := &lambdatest.SNS{}
 	sns := &action.SNS{API: alerts, TopicARN: "arn:aws:sns:us-east-1:111111111111:alerts"}
 	clock := func() time.Time { return now }
@@ -65,16 +72,29 @@ func newRig(t *testing.T, modes action.Modes, limits rails.Limits) *rig {
 				Modes: modes, Alerts: sns, Now: clock,
 				Rotator: &action.DirectRotator{Rails: rl, Clients: func(context.Context, string, string) (action.RotateSecretAPI, error) { return region, nil }},
 			},
-			Metrics: &out, Log: slog.New(slog.NewJSONHandler(&logs, nil)),
+			Metrics: &lockedWriter{w: &out}, Log: slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs}, nil)),
+			Requests: st,
 		},
 	}
+}
+
+// lockedWriter serializes concurrent writes.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func request(t *testing.T, name, eventID string) string {
 	t.Helper()
 	b, err := json.Marshal(action.RotationRequest{
 		SecretARN: lambdatest.SecretARN(acct, east, name), Rule: rule, Reason: "read from outside the organization",
-		Severity: "critical", EventID: eventID, EventName: "GetSecretValue", Requested: now,
+		Severity: "critical", EventID: eventID, EventName: "GetSecretValue", Requested: start,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -366,6 +366,9 @@ func (d *Deps) Rotate() *rotate.Handler {
 		Modes: d.Config.Modes, DryRun: d.Config.DryRun, Alerts: d.Alerts, Events: d.Events, Log: d.Log,
 	}
 	h := &rotate.Handler{Executor: x, Log: d.Log}
+	if d.Store != nil {
+		h.Requests = d.Store // each rotate request at most once, however late redelivered
+	}
 	if d.DirectRotator != nil {
 		x.Rotator = d.DirectRotator
 		// The sweep's orders: the same modes and rails as the evaluate
