@@ -106,6 +106,15 @@ func TestLimits(t *testing.T) {
 	if len(evs) != 1 || len(errs) != 1 || errs[0].Error() != "bomb.gz: decompressed input larger than 1 MiB (raise it with --max-input-size)" {
 		t.Errorf("bomb: %d events, %v", len(evs), errs)
 	}
+	// JSON Lines past the input limit: the lines before it are kept, then
+	// one error (not a loop on it).
+	lines := strings.Repeat(goodRecord+"\n", 100)
+	noHang(t, func() {
+		evs, errs = event.ReadReaderLimits(strings.NewReader(lines), "big.jsonl", boundedio.Limits{MaxInput: 4096})
+	})
+	if len(evs) == 0 || len(evs) >= 100 || len(errs) != 1 || errs[0].Error() != "big.jsonl: input larger than 4 KiB (raise it with --max-input-size)" {
+		t.Errorf("JSON Lines past the input limit: %d events, %v", len(evs), errs)
+	}
 	// A record past the record limit is one error; the lines after it are read.
 	big := strings.Replace(goodRecord, `"prod/db"`, `"`+strings.Repeat("x", 5000)+`"`, 1)
 	evs, errs = event.DecodeStream(strings.NewReader(goodRecord+"\n"+big+"\n"+goodRecord+"\n"), "in.jsonl", boundedio.Limits{MaxRecord: 4096})

@@ -131,8 +131,8 @@ func (d *decoder) lines(s *jsonstream.Scanner, where string) {
 		}
 		lw := where + ":" + strconv.Itoa(at.Line)
 		var tl *boundedio.TooLargeError
-		if errors.As(err, &tl) {
-			d.fail(errorf(lw, "%v", err))
+		if errors.As(err, &tl) && tl.What == "record" {
+			d.fail(errorf(lw, "%v", err)) // the line was skipped
 			continue
 		}
 		if err != nil {
