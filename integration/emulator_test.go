@@ -45,7 +45,9 @@ import (
 //     kumo makes "o-" and 12 characters with a dash (o-1a2b3c4d-5e6), which
 //     the handlers' configuration rightly rejects (o-[a-z0-9]{10,32}), so
 //     the dash is dropped (o-1a2b3c4d5e6) wherever the id appears;
-//   - it injects faults (faults): throttling, AccessDenied.
+//   - it injects faults (faults): throttling, AccessDenied; and seeded
+//     chaos (chaos_test.go): throttling, 5xx, connection resets, latency
+//     and AccessDenied per API.
 //
 // Everything else is kumo's answer, unchanged.
 type emulator struct {
@@ -59,6 +61,7 @@ type emulator struct {
 	log     []request
 	keys    map[string]string // access key id → account (from AssumeRole)
 	faults  []*fault
+	chaos   *chaos
 	layout  orgLayout
 	stubbed map[string]int // Organizations operations answered by the stub
 }
@@ -163,7 +166,25 @@ func (e *emulator) handler(proxy http.Handler) http.Handler {
 		f := e.faultFor(req)
 		stub := req.Service == "organizations" && (req.Operation == "ListParents" || req.Operation == "ListTagsForResource")
 		layout := e.layout
+		ch := e.chaos
 		e.mu.Unlock()
+		if f == nil && ch != nil {
+			act := ch.decide(req)
+			if act.delay > 0 {
+				time.Sleep(act.delay)
+			}
+			switch {
+			case act.reset:
+				req.Status = -1
+				e.mu.Lock()
+				e.log = append(e.log, *req)
+				e.mu.Unlock()
+				resetConnection(w)
+				return
+			case act.fault != nil:
+				f = act.fault
+			}
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		switch {
 		case f != nil:

@@ -37,8 +37,8 @@ import (
 //     value (a rotation interval below one day, a date outside 1970-2200)
 //     is dropped and listed in the entry's Invalid: the checks that read it
 //     are error, the others are evaluated;
-//   - a secret ARN that appears more than once is kept once: the last one
-//     read (the later file in name order, then the later position), as a
+//   - a secret (ARN, in the entry's account) that appears more than once
+//     is kept once: the last one read (the later file in name order, then the later position), as a
 //     later --data file overrides an earlier one; a snapshot directory of
 //     dated parts thus keeps the newest.
 //
@@ -227,16 +227,26 @@ func (r *reader) finish(display string) (*Snapshot, []*FileError, error) {
 	return s, r.problems, nil
 }
 
-// dedupe keeps the last entry of every secret ARN and reports the others.
+// secretKey identifies a secret: its ARN, in the account the entry is
+// for (an ARN names its account, so this is the ARN for consistent data).
+func secretKey(e *SecretEntry) string {
+	if e.Secret.ARN == "" {
+		return ""
+	}
+	return e.AccountID + "|" + e.Secret.ARN
+}
+
+// dedupe keeps the last entry of every secret (account and ARN) and
+// reports the others.
 func dedupe(s *Snapshot) []*FileError {
 	last := make(map[string]int, len(s.Secrets))
 	dups := 0
 	for i := range s.Secrets {
-		if arn := s.Secrets[i].Secret.ARN; arn != "" {
-			if _, ok := last[arn]; ok {
+		if k := secretKey(&s.Secrets[i]); k != "" {
+			if _, ok := last[k]; ok {
 				dups++
 			}
-			last[arn] = i
+			last[k] = i
 		}
 	}
 	if dups == 0 {
@@ -246,10 +256,10 @@ func dedupe(s *Snapshot) []*FileError {
 	kept := s.Secrets[:0]
 	for i := range s.Secrets {
 		e := s.Secrets[i]
-		if arn := e.Secret.ARN; arn != "" && last[arn] != i {
-			keep := s.Secrets[last[arn]].Source
+		if k := secretKey(&e); k != "" && last[k] != i {
+			keep := s.Secrets[last[k]].Source
 			out = append(out, &FileError{Path: sourceFile(e.Source), Field: sourceEntry(e.Source),
-				Msg: fmt.Sprintf("duplicate secret %s: dropped for the later entry %s (the last one read wins: file name order, then position)", arn, keep)})
+				Msg: fmt.Sprintf("duplicate secret %s: dropped for the later entry %s (the last one read wins: file name order, then position)", e.Secret.ARN, keep)})
 			continue
 		}
 		kept = append(kept, e)
