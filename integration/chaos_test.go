@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
 )
@@ -155,14 +154,4 @@ func resetConnection(w http.ResponseWriter) {
 		_ = tc.SetLinger(0) // RST rather than FIN
 	}
 	_ = conn.Close()
-}
-
-// sortedKeys lists a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -44,8 +44,11 @@ findings.
 Without --snapshot, read live AWS with the default credential chain
 (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...): every active account of the
 organization when run from its management or delegated-administrator account
-(assuming --role-name in each member account), else the caller's own
-account; every region of --regions. See docs/live.md for the IAM permissions.
+(assuming --role-name in each member account), or the accounts --accounts
+names; an account in no organization alone. An organization whose accounts
+cannot be listed is an error naming the missing permission, never a quiet
+scan of fewer accounts. Every region of --regions. See docs/live.md for the
+IAM permissions.
 A progress line is drawn on stderr when it is a terminal.
 
 With --template, evaluate the secrets that CloudFormation templates (JSON or

@@ -25,8 +25,8 @@ func newSnapshot(stdio IO) *cobra.Command {
 		Use:   "snapshot --out PATH",
 		Short: "Write the live state of AWS in the snapshot format",
 		Long: `Read live AWS (as 'warden scan' without --snapshot does: the default
-credential chain, every active account of the organization or the caller's
-own account, every region of --regions) and write it as a warden.snapshot/v1
+credential chain, every active account of the organization or the accounts
+--accounts names, every region of --regions) and write it as a warden.snapshot/v1
 document: the organization, its accounts, every secret (DescribeSecret and
 its resource policy; never a secret value), the KMS keys the secrets
 reference and their aliases. "--out -" writes to standard output.
