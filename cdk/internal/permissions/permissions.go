@@ -140,6 +140,7 @@ var Effects = map[string]Effect{
 	"resource-policy-exposed":         {Remediate: true, Rotate: true},
 	"rotation-cancelled":              {},
 	"rotation-failed":                 {},
+	"unidentified-caller":             {},
 }
 
 // EnforceActions returns the member-account write actions (the responder
