@@ -66,7 +66,7 @@ func Read(path string, lim boundedio.Limits) (snap *Snapshot, problems []*FileEr
 	}
 	r := &reader{lim: lim.WithDefaults(), problems: problems}
 	for _, f := range files {
-		r.file(f, func() (io.ReadCloser, error) {
+		r.named(f, func() (io.ReadCloser, error) {
 			fh, _, err := boundedio.Open(f)
 			if err != nil {
 				return nil, err
@@ -176,11 +176,6 @@ type reader struct {
 	merged   Snapshot
 	problems []*FileError
 	fatal    *FileError
-}
-
-// file reads one file on disk; name is its path.
-func (r *reader) file(name string, open func() (io.ReadCloser, error)) {
-	r.named(name, open)
 }
 
 // named reads one document named name.
